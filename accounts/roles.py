@@ -1,0 +1,20 @@
+"""Roles are Django groups. Their names are fixed here so code and data migrations agree."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("申报单位用户")
+    INTAKE_OFFICER = "intake_officer", _("受理人员(区科委)")
+    EXPERT_REVIEWER = "expert_reviewer", _("评审专家")
+    COMMISSION_APPROVER = "commission_approver", _("审定人员(区科委)")
+    FINANCE_OFFICER = "finance_officer", _("经办人员(区财政局)")
+    FINANCE_APPROVER = "finance_approver", _("审核人员(区财政局)")
+    # 等级保护 三权分立: three separate administrators, none of whom can approve money.
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}

@@ -1,0 +1,23 @@
+"""Test settings: production settings with the few changes a test run needs.
+
+Tests run with DEBUG off, like production; only the secret, HTTPS redirects, the manifest static storage
+(which needs collectstatic) and the slow password hasher differ.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES
+
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

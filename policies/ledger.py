@@ -1,0 +1,74 @@
+"""What an organisation was already awarded, gathered for the engine's running ceilings and Art. 10(2).
+
+The engine is pure; this is where the sums come from. Apps above `policies` (applications,
+disbursement) register their own sources in settings.POLICY_AWARD_LEDGERS, so policies never imports
+them (dependencies point one way: accounts ← policies ← applications ← …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.module_loading import import_string
+
+from . import rules
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+
+    from .models import PolicyItem
+
+
+@dataclass(frozen=True)
+class AwardedSums:
+    running: Decimal = rules.ZERO  # counts against the item's running ceiling (its window)
+    same_matter: Decimal = rules.ZERO  # awarded for the same matter under other items or policies
+
+    def __add__(self, other: AwardedSums) -> AwardedSums:
+        return AwardedSums(self.running + other.running, self.same_matter + other.same_matter)
+
+
+@dataclass(frozen=True)
+class AwardQuery:
+    organization: Organization
+    item: PolicyItem
+    year: int
+    facts: Mapping[str, object]
+    matter: str
+    exclude_application_id: int | None = None
+
+
+Source = Callable[[AwardQuery], AwardedSums]
+
+
+def recorded_awards(query: AwardQuery) -> AwardedSums:
+    """Awards from other district policies that staff recorded for the same matter (Art. 10(2))."""
+    if not query.matter:
+        return AwardedSums()
+    from .models import RecordedAward
+
+    fen = (
+        RecordedAward.objects.filter(organization=query.organization, matter=query.matter).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
+    return AwardedSums(same_matter=rules.fen_to_yuan(fen) or rules.ZERO)
+
+
+@cache
+def _sources() -> tuple[Source, ...]:
+    return tuple(import_string(path) for path in settings.POLICY_AWARD_LEDGERS)
+
+
+def awarded_sums(query: AwardQuery) -> AwardedSums:
+    total = AwardedSums()
+    for source in _sources():
+        total = total + source(query)
+    return total

@@ -1,0 +1,106 @@
+"""Demo data for `make run`: one account for every role, a demo enterprise, and a clearly labelled demo
+round that stays open after the real 2024 round ends. Refused unless DEMO_MODE is on."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc as stdnum_uscc
+
+from accounts.models import Membership, Organization, User
+from accounts.roles import STAFF_ROLES, Role
+from policies.models import PolicyRound
+from policies.services import copy_round
+
+from ._errors import OneLineErrorCommand
+
+# Demo only: printed on the console by `make run`; the command refuses to run unless DEMO_MODE is on.
+DEMO_PASSWORD = "Demo-Changning-2026"  # noqa: S105
+DEMO_ROUND = "changning-ai-demo"
+DEMO_USERS = [
+    ("demo-applicant", Role.APPLICANT, "演示企业用户"),
+    ("demo-intake", Role.INTAKE_OFFICER, "演示受理人员"),
+    ("demo-reviewer", Role.EXPERT_REVIEWER, "演示评审专家"),
+    ("demo-approver", Role.COMMISSION_APPROVER, "演示区科委审定人员"),
+    ("demo-finance", Role.FINANCE_OFFICER, "演示区财政局经办人员"),
+    ("demo-finance-approver", Role.FINANCE_APPROVER, "演示区财政局审核人员"),
+    ("demo-sysadmin", Role.SYSTEM_ADMIN, "演示系统管理员"),
+    ("demo-secadmin", Role.SECURITY_ADMIN, "演示安全管理员"),
+    ("demo-auditadmin", Role.AUDIT_ADMIN, "演示审计管理员"),
+]
+# Until the review issue brings its own pages, the commission edits policy rounds in the admin.
+ROLE_PERMISSIONS = {
+    Role.COMMISSION_APPROVER: ["policies"],
+}
+
+
+def demo_uscc() -> str:
+    body = "91310105MA1FL0DEMO"[:17]
+    return body + stdnum_uscc.calc_check_digit(body)
+
+
+class Command(OneLineErrorCommand):
+    help = "创建演示账户(每个角色一个)、演示企业和演示政策版本;仅在 DEMO_MODE 下可用。"
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise self.fail("拒绝执行:只有设置 DEMO_MODE=true 的演示环境才能创建演示账户")
+        with transaction.atomic():
+            organization = self._organization()
+            users = [self._user(name, role, label, organization) for name, role, label in DEMO_USERS]
+            demo_round = self._demo_round()
+        self.stdout.write("演示账户(仅供演示,密码相同):")
+        for user, (_name, role, label) in zip(users, DEMO_USERS, strict=True):
+            self.stdout.write(f"  {user.username:<24} {DEMO_PASSWORD}  {label}({role.value})")
+        self.stdout.write(
+            f"演示政策版本:{demo_round.code},有效期至 {demo_round.valid_until:%Y-%m-%d}(页面标注“演示版本”)"
+        )
+
+    def _organization(self) -> Organization:
+        organization, _ = Organization.objects.update_or_create(
+            uscc=demo_uscc(),
+            defaults={
+                "name": "上海长宁演示智能科技有限公司",
+                "registered_address": "上海市长宁区演示路1号",
+                "registered_in_changning": True,
+                "legal_representative": "演示法人",
+                "contact_name": "演示联系人",
+            },
+        )
+        return organization
+
+    def _user(self, username: str, role: Role, label: str, organization: Organization) -> User:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name = label
+        user.email = f"{username}@demo.invalid"
+        user.is_staff = role in STAFF_ROLES
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        group = Group.objects.get(name=role.value)
+        user.groups.set([group])
+        for app_label in ROLE_PERMISSIONS.get(role, []):
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label))
+        if role == Role.APPLICANT:
+            Membership.objects.update_or_create(
+                user=user,
+                organization=organization,
+                defaults={"is_admin": True, "status": Membership.Status.APPROVED},
+            )
+        return user
+
+    def _demo_round(self) -> PolicyRound:
+        # The real round ends 2026-12-31; the demo must still show something open after that.
+        until = max(date(2026, 12, 31), timezone.localdate() + timedelta(days=365))
+        demo = PolicyRound.objects.filter(code=DEMO_ROUND).first()
+        if demo is None:
+            demo = copy_round(source=PolicyRound.objects.get(code="changning-ai-2024"), code=DEMO_ROUND)
+        demo.title = "【演示】长宁区深入推进人工智能创新产业高质量发展的实施办法"
+        demo.short_title = "演示版本(非正式政策)"
+        demo.is_demo = True
+        demo.valid_until = until
+        demo.status = PolicyRound.Status.PUBLISHED
+        demo.published_at = demo.published_at or timezone.now()
+        demo.save()
+        return demo

@@ -1,0 +1,460 @@
+"""The one money engine: a pure function of (item rule, facts, already-awarded sums, date).
+
+Every amount the portal shows or saves comes from `quote()`: the calculator, the application form,
+the reviewer's ceiling, the decision validator and `manage.py quote`. No ORM here: callers gather the
+sums. Decimal only, never float; the result is rounded half-up to the fen (Art. 10, POLICY.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+# One trillion yuan: far above any subsidy basis, far below what integer fen can hold.
+MAX_AMOUNT = Decimal("1000000000000")
+
+# Facts every quote may carry besides the item's own (POLICY.md, the quote contract).
+PRIOR_AWARDS = "prior_awards"  # already awarded under this item's running ceiling
+OTHER_POLICY_AWARDS = "other_policy_awards"  # already awarded for the same matter, Art. 10(2)
+CALL_RATE = "call_rate"  # the annual call's rate where the text says "一定"
+CALL_CEILING = "call_ceiling"  # the annual call's ceiling where it sets one
+META_FACTS = (PRIOR_AWARDS, OTHER_POLICY_AWARDS, CALL_RATE, CALL_CEILING)
+
+
+class Formula(models.TextChoices):
+    RATE = "rate", "基数 × 比例"
+    FIXED = "fixed", "定额"
+
+
+class Window(models.TextChoices):
+    NONE = "none", "不累计"
+    YEAR = "year", "每单位每年度"
+    PROJECT = "project", "每个项目"
+    ORGANISATION = "org", "每单位累计"
+    ACHIEVEMENT = "once", "每单位每项成就一次"
+
+
+class FactType(models.TextChoices):
+    MONEY = "money", "金额(元)"
+    DECIMAL = "decimal", "数值"
+    INTEGER = "integer", "整数"
+    BOOLEAN = "boolean", "是/否"
+    CHOICE = "choice", "选项"
+    TEXT = "text", "文本"
+
+
+class Operator(models.TextChoices):
+    EQ = "eq", "等于"
+    NE = "ne", "不等于"
+    GTE = "gte", "不小于"
+    LTE = "lte", "不大于"
+    IN = "in", "属于"
+
+
+WINDOW_PHRASE = {
+    Window.YEAR: "本单位本年度累计",
+    Window.PROJECT: "同一项目区级累计",
+    Window.ORGANISATION: "本单位累计",
+    Window.ACHIEVEMENT: "同一成就累计",
+}
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    label: str
+    type: str
+    unit: str = ""
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    fact: str
+    operator: str
+    value: object
+    message: str
+
+    def holds(self, actual: object) -> bool:
+        if actual is None:
+            return False
+        expected = self.value
+        if self.operator == Operator.IN:
+            return actual in expected  # type: ignore[operator]
+        if isinstance(actual, Decimal | int) and not isinstance(actual, bool):
+            expected = Decimal(str(expected))
+        if self.operator == Operator.EQ:
+            return actual == expected
+        if self.operator == Operator.NE:
+            return actual != expected
+        if self.operator == Operator.GTE:
+            return actual >= expected  # type: ignore[operator]
+        if self.operator == Operator.LTE:
+            return actual <= expected  # type: ignore[operator]
+        raise ValueError(f"unknown operator {self.operator}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    formula: str = Formula.RATE
+    basis_fact: str = ""
+    rate: Decimal | None = None
+    rate_fact: str = ""
+    rate_is_ceiling: bool = False
+    fixed_amount: Decimal | None = None
+    per_application_ceiling: Decimal | None = None
+    figures_set_by_call: bool = False
+    call_rate: Decimal | None = None
+    call_ceiling: Decimal | None = None
+    combined_ceiling_rate: Decimal | None = None
+    combined_other_fact: str = ""
+    running_ceiling: Decimal | None = None
+    running_window: str = Window.NONE
+    running_key_fact: str = ""
+    top_up: bool = False
+    facts: tuple[FactSpec, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    def fact(self, name: str) -> FactSpec | None:
+        return next((f for f in self.facts if f.name == name), None)
+
+    @property
+    def needs_call_rate(self) -> bool:
+        return self.formula == Formula.RATE and self.rate is None and not self.rate_fact
+
+
+@dataclass(frozen=True)
+class Step:
+    rule: str
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "amount": str(self.amount)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    eligible: bool
+    amount: Decimal
+    steps: tuple[Step, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "eligible": self.eligible,
+            "amount": str(self.amount),
+            "steps": [s.as_dict() for s in self.steps],
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The round's validity window (Art. 10(5)) and the day the quote is for."""
+
+    valid_from: date
+    valid_until: date
+    on: date
+
+
+class FactError(ValueError):
+    """Bad input: one message per offending fact, in Chinese, for a form or a command line."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors = dict(errors)
+        super().__init__(";".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass
+class _Trail:
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, rule: str, amount: Decimal) -> Decimal:
+        self.steps.append(Step(rule, amount))
+        return amount
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def round_fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def yuan(value: Decimal) -> str:
+    """2000000 → '2,000,000.00 元'."""
+    return f"{round_fen(value):,.2f} 元"
+
+
+def percent(rate: Decimal) -> str:
+    text = format((rate * 100).normalize(), "f")
+    return f"{text}%"
+
+
+def fen_to_yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else (Decimal(fen) / 100).quantize(FEN)
+
+
+def yuan_to_fen(amount: Decimal) -> int:
+    return int(round_fen(amount) * 100)
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (article numbers)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+# ---------------------------------------------------------------- parsing
+
+_TRUE = {"true", "1", "yes", "y", "是", "on"}
+_FALSE = {"false", "0", "no", "n", "否", "off", ""}
+
+
+def parse_number(raw: object, *, integer: bool = False, money: bool = False) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError("请输入数字")
+    if isinstance(raw, Decimal | int):
+        value = Decimal(raw)
+    else:
+        text = str(raw).strip().replace(",", "").replace(",", "").replace(" ", "")
+        if not text:
+            raise ValueError("请输入数字")
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError("请输入数字") from exc
+    if not value.is_finite():
+        raise ValueError("请输入数字")
+    if value < 0:
+        raise ValueError("不能为负数")
+    value = abs(value)  # "-0" is not negative, but would be quoted as "-0.00"
+    if value > MAX_AMOUNT:
+        raise ValueError("数值过大")
+    if integer and value != value.to_integral_value():
+        raise ValueError("请输入整数")
+    if money and value != round_fen(value):
+        raise ValueError("金额最多保留两位小数(到分)")
+    return int(value) if integer else value  # type: ignore[return-value]
+
+
+def parse_fact(spec: FactSpec, raw: object) -> object:
+    if spec.type in (FactType.MONEY, FactType.DECIMAL, FactType.INTEGER):
+        return parse_number(raw, integer=spec.type == FactType.INTEGER, money=spec.type == FactType.MONEY)
+    if spec.type == FactType.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError("请填写“是”或“否”(true/false)")
+    if spec.type == FactType.CHOICE:
+        text = str(raw).strip()
+        allowed = [value for value, _label in spec.choices]
+        if text not in allowed:
+            raise ValueError("可选值:" + "、".join(f"{v}({lbl})" for v, lbl in spec.choices))
+        return text
+    text = str(raw).strip()
+    if len(text) > 200:
+        raise ValueError("不超过200个字符")
+    return text
+
+
+def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
+    """Turn raw input (strings from a form or a command line) into typed facts, or raise FactError."""
+    errors: dict[str, str] = {}
+    facts: dict[str, object] = {}
+    known = {spec.name for spec in rule.facts}
+    for name in raw:
+        if name not in known and name not in META_FACTS:
+            errors[name] = f"{rule.code} 没有这一事实;可用:" + ", ".join(sorted(known))
+    for spec in rule.facts:
+        value = raw.get(spec.name)
+        if spec.type == FactType.BOOLEAN and (value is None or value == ""):
+            # An unticked box: a yes/no fact left out means "no".
+            facts[spec.name] = False
+            continue
+        if value is None or (isinstance(value, str) and not value.strip() and spec.type != FactType.BOOLEAN):
+            if spec.required:
+                errors[spec.name] = f"请填写{spec.label}"
+            continue
+        try:
+            facts[spec.name] = parse_fact(spec, value)
+        except ValueError as exc:
+            errors[spec.name] = f"{spec.label}:{exc}"
+    for name in META_FACTS:
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            facts[name] = parse_number(value, money=name != CALL_RATE)
+        except ValueError as exc:
+            errors[name] = f"{name}:{exc}"
+    if CALL_RATE in facts and facts[CALL_RATE] > 1:  # type: ignore[operator]
+        errors[CALL_RATE] = f"{CALL_RATE}:比例应在 0 到 1 之间(0.5 表示 50%)"
+    if errors:
+        raise FactError(errors)
+    return facts
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def quote(
+    rule: Rule,
+    facts: Mapping[str, object],
+    *,
+    validity: Validity | None = None,
+    organization: Mapping[str, bool] | None = None,
+    prior_awards: Decimal | None = None,
+    other_policy_awards: Decimal | None = None,
+) -> Quote:
+    """Compute the amount for typed `facts` (see parse_facts) with every step and every reason.
+
+    Raises FactError when the item's rate is left to the annual call ("一定") and neither the call nor
+    the facts give it: without it there is no amount to state.
+
+    `prior_awards` and `other_policy_awards` come from the database when an organisation is known;
+    otherwise from the facts of the same names (POLICY.md), defaulting to 0.
+    """
+    prior = _money(prior_awards if prior_awards is not None else facts.get(PRIOR_AWARDS))
+    other = _money(other_policy_awards if other_policy_awards is not None else facts.get(OTHER_POLICY_AWARDS))
+
+    reasons = _ineligibility(rule, facts, validity, organization, prior)
+    if reasons:
+        return Quote(False, ZERO, (Step("不符合申报条件,金额为 0", ZERO),), tuple(reasons))
+
+    if rule.needs_call_rate and rule.call_rate is None and facts.get(CALL_RATE) is None:
+        # Asked only of an eligible applicant: an ineligible one is told why before any figure matters.
+        raise FactError({CALL_RATE: f"{rule.code} 的补贴比例由年度申报指南确定,请提供 call_rate(如 0.5)"})
+
+    trail = _Trail()
+    amount = _entitlement(rule, facts, trail)
+    entitlement = amount
+
+    if rule.top_up:
+        # 晋档补差 (8(4)): a higher level pays its own entitlement minus what this item already paid.
+        amount = trail.add(
+            f"晋档补差:{yuan(amount)} 扣除本单位已获本项资助 {yuan(prior)}", max(ZERO, amount - prior)
+        )
+
+    if rule.running_ceiling is not None:
+        left = max(ZERO, rule.running_ceiling - prior)
+        phrase = WINDOW_PHRASE.get(rule.running_window, "累计")
+        amount = trail.add(
+            f"{phrase}不超过 {yuan(rule.running_ceiling)},已获 {yuan(prior)},尚余 {yuan(left)}",
+            min(amount, left),
+        )
+
+    if other > 0:
+        # Art. 10(2) 就高不重复: for one matter the unit gets the highest single entitlement, once.
+        # This item never pays more than its running ceiling (8.6 and 9.1 have no other cap), so the
+        # entitlement that counts here is at most that ceiling.
+        if rule.running_ceiling is not None:
+            entitlement = min(entitlement, rule.running_ceiling)
+        left = max(ZERO, entitlement - other)
+        amount = trail.add(
+            f"同一事项不重复享受(第十条第二款):本项应得 {yuan(entitlement)},"
+            f"同一事项已获 {yuan(other)},至多补足 {yuan(left)}",
+            min(amount, left),
+        )
+
+    final = round_fen(amount)
+    trail.add("四舍五入到分", final)
+    return Quote(True, final, tuple(trail.steps), ())
+
+
+def _money(value: object) -> Decimal:
+    if value is None:
+        return ZERO
+    return Decimal(value) if not isinstance(value, Decimal) else value  # type: ignore[arg-type]
+
+
+def _ineligibility(
+    rule: Rule,
+    facts: Mapping[str, object],
+    validity: Validity | None,
+    organization: Mapping[str, bool] | None,
+    prior: Decimal,
+) -> list[str]:
+    reasons: list[str] = []
+    if validity is not None and not (validity.valid_from <= validity.on <= validity.valid_until):
+        reasons.append(
+            f"申报日期 {validity.on:%Y-%m-%d} 不在政策有效期({validity.valid_from:%Y-%m-%d} 至 "
+            f"{validity.valid_until:%Y-%m-%d})内(第十条第五款)"
+        )
+    if organization is not None:
+        if not organization.get("registered_in_changning"):
+            reasons.append("单位未在长宁区依法设立(第二条)")
+        if not organization.get("operating_normally"):
+            reasons.append("单位经营状态不正常(第二条要求存续/在业)")
+        if not organization.get("credit_good"):
+            reasons.append("单位信用记录不良(列入严重失信名单,第二条)")
+    for condition in rule.conditions:
+        if not condition.holds(facts.get(condition.fact)):
+            reasons.append(condition.message)
+    if rule.running_window == Window.ACHIEVEMENT and prior > 0:
+        reasons.append("本单位已就同一成就获得过一次性奖励,不能重复申报")
+    return reasons
+
+
+def _entitlement(rule: Rule, facts: Mapping[str, object], trail: _Trail) -> Decimal:
+    """The item's own entitlement: base × rate (or the fixed sum) under the item's and the call's ceilings."""
+    if rule.formula == Formula.FIXED:
+        amount = trail.add(f"一次性定额奖励 {yuan(rule.fixed_amount or ZERO)}", rule.fixed_amount or ZERO)
+    else:
+        spec = rule.fact(rule.basis_fact)
+        label = spec.label if spec else rule.basis_fact
+        base = _money(facts.get(rule.basis_fact))
+        rate, source = _rate(rule, facts)
+        word = "不超过 " if rule.rate_is_ceiling else ""
+        amount = trail.add(f"{label} {yuan(base)} × {word}{percent(rate)}{source}", round_fen(base * rate))
+        if rule.combined_ceiling_rate is not None:
+            other_spec = rule.fact(rule.combined_other_fact)
+            other_label = other_spec.label if other_spec else rule.combined_other_fact
+            other = _money(facts.get(rule.combined_other_fact))
+            combined = round_fen(base * rule.combined_ceiling_rate)
+            left = max(ZERO, combined - other)
+            amount = trail.add(
+                f"市区两级合计不超过 {label} × {percent(rule.combined_ceiling_rate)} = {yuan(combined)},"
+                f"扣除{other_label} {yuan(other)},区级至多 {yuan(left)}",
+                min(amount, left),
+            )
+    if rule.per_application_ceiling is not None:
+        amount = trail.add(
+            f"单项最高不超过 {yuan(rule.per_application_ceiling)}", min(amount, rule.per_application_ceiling)
+        )
+    call_ceiling = rule.call_ceiling if rule.call_ceiling is not None else facts.get(CALL_CEILING)
+    if call_ceiling is not None:
+        amount = trail.add(f"年度申报指南上限 {yuan(call_ceiling)}", min(amount, call_ceiling))  # type: ignore[type-var, arg-type]
+    return amount
+
+
+def _rate(rule: Rule, facts: Mapping[str, object]) -> tuple[Decimal, str]:
+    if rule.rate_fact and facts.get(rule.rate_fact) is not None:
+        spec = rule.fact(rule.rate_fact)
+        return facts[rule.rate_fact], f"({spec.label if spec else rule.rate_fact})"  # type: ignore[return-value]
+    if rule.rate is not None:
+        if rule.rate_fact:
+            spec = rule.fact(rule.rate_fact)
+            return rule.rate, f"(未填写{spec.label if spec else rule.rate_fact},按默认比例)"
+        return rule.rate, ""
+    if rule.call_rate is not None:
+        return rule.call_rate, "(年度申报指南确定的比例)"
+    return facts[CALL_RATE], "(年度申报指南确定的比例)"  # type: ignore[return-value]

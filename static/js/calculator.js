@@ -1,0 +1,179 @@
+/*
+ * Policy calculator: live result while typing.
+ *
+ * The page works without this file (the forms are plain GET forms and the server renders the
+ * result); this only saves the round trip. No inline script or handler anywhere, so a strict
+ * Content-Security-Policy (script-src 'self') can be switched on. Text is set with textContent,
+ * never innerHTML: reasons and steps come from data that staff edit.
+ */
+(function () {
+  "use strict";
+
+  var DEBOUNCE_MS = 250;
+
+  document.documentElement.classList.add("js");
+
+  // Choosing another round or item reloads the page with that choice (without JS: the 选择 button).
+  var chooseForm = document.getElementById("choose-form");
+  if (chooseForm) {
+    chooseForm.addEventListener("change", function (event) {
+      var name = event.target && event.target.name;
+      if (name === "round" || name === "item") {
+        chooseForm.submit();
+      }
+    });
+  }
+
+  var form = document.getElementById("calculator-form");
+  var panel = document.getElementById("quote-result");
+  if (!form || !panel) {
+    return;
+  }
+  var quoteUrl = form.getAttribute("data-quote-url");
+  var amountEl = document.getElementById("quote-amount");
+  var statusEl = document.getElementById("quote-eligibility");
+  var reasonsEl = document.getElementById("quote-reasons");
+  var stepsEl = document.getElementById("quote-steps");
+
+  var timer = null;
+  var controller = null;
+  var sequence = 0;
+
+  // The engine sends amounts as decimal strings ("600000.00"); group the digits on the string
+  // itself so no amount ever passes through a float.
+  function formatYuan(text) {
+    var match = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String(text));
+    if (!match) {
+      return String(text);
+    }
+    var whole = match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var fraction = ((match[3] || "") + "00").slice(0, 2);
+    return match[1] + whole + "." + fraction;
+  }
+
+  function clearChildren(element) {
+    while (element.firstChild) {
+      element.removeChild(element.firstChild);
+    }
+  }
+
+  function showErrors(errors) {
+    var messages = document.querySelectorAll(".field__error");
+    Array.prototype.forEach.call(messages, function (element) {
+      var name = element.id.replace(/^error-/, "");
+      var message = errors[name] || "";
+      element.textContent = message;
+      var field = element.closest(".field");
+      if (field) {
+        field.classList.toggle("field--error", Boolean(message));
+      }
+      var input = document.getElementById("id_" + name);
+      if (input) {
+        if (message) {
+          input.setAttribute("aria-invalid", "true");
+        } else {
+          input.removeAttribute("aria-invalid");
+        }
+      }
+    });
+  }
+
+  function showQuote(data) {
+    var hasErrors = data.errors && Object.keys(data.errors).length > 0;
+    showErrors(data.errors || {});
+    panel.classList.toggle("result--error", hasErrors);
+    panel.classList.toggle("result--ineligible", !hasErrors && data.eligible === false);
+
+    clearChildren(reasonsEl);
+    clearChildren(stepsEl);
+    if (hasErrors) {
+      amountEl.textContent = "—";
+      statusEl.textContent = panel.getAttribute("data-msg-errors");
+      return;
+    }
+    amountEl.textContent = formatYuan(data.amount);
+    statusEl.textContent = panel.getAttribute(data.eligible ? "data-msg-eligible" : "data-msg-ineligible");
+    (data.reasons || []).forEach(function (reason) {
+      var item = document.createElement("li");
+      item.textContent = reason;
+      reasonsEl.appendChild(item);
+    });
+    (data.steps || []).forEach(function (step) {
+      var row = document.createElement("tr");
+      var rule = document.createElement("td");
+      var amount = document.createElement("td");
+      rule.textContent = step.rule;
+      amount.className = "num";
+      amount.textContent = "¥" + formatYuan(step.amount);
+      row.appendChild(rule);
+      row.appendChild(amount);
+      stepsEl.appendChild(row);
+    });
+  }
+
+  function showFailure() {
+    amountEl.textContent = "—";
+    statusEl.textContent = panel.getAttribute("data-msg-failed");
+    clearChildren(reasonsEl);
+    clearChildren(stepsEl);
+  }
+
+  function update() {
+    var query = new URLSearchParams(new FormData(form)).toString();
+    var mine = ++sequence;
+    if (controller) {
+      controller.abort();
+    }
+    controller = typeof AbortController === "function" ? new AbortController() : null;
+    panel.setAttribute("aria-busy", "true");
+    fetch(quoteUrl + "?" + query, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (response) {
+        // 400 carries the per-field messages; anything else without JSON is a failure.
+        if (response.status !== 200 && response.status !== 400) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        if (mine !== sequence) {
+          return; // an answer to an older keystroke
+        }
+        showQuote(data);
+        // Keep the address in step with the figures, so reloading or sharing shows the same result.
+        if (window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", form.getAttribute("action") + "?" + query);
+        }
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") {
+          return;
+        }
+        if (mine === sequence) {
+          showFailure();
+        }
+      })
+      .then(function () {
+        if (mine === sequence) {
+          panel.removeAttribute("aria-busy");
+        }
+      });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(update, DEBOUNCE_MS);
+  }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.addEventListener("submit", function (event) {
+    // With JS the result is already live; compute at once instead of reloading the page.
+    event.preventDefault();
+    window.clearTimeout(timer);
+    update();
+  });
+})();

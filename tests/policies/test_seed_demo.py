@@ -1,0 +1,38 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from accounts.roles import Role
+from policies.models import PolicyRound
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("loadpolicy", verbosity=0)
+
+
+def test_demo_accounts_are_refused_outside_demo_mode(loaded, settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError) as exc:
+        call_command("seed_demo")
+    assert exc.value.returncode == 2
+    assert not User.objects.filter(username__startswith="demo-").exists()
+
+
+def test_demo_mode_creates_one_account_per_role_and_an_open_demo_round(
+    loaded, settings, time_machine, capsys
+):
+    settings.DEMO_MODE = True
+    time_machine.move_to("2027-06-01 10:00 +08:00")
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice changes nothing
+    out = capsys.readouterr().out
+    for role in Role:
+        assert User.objects.filter(groups__name=role.value, username__startswith="demo-").count() == 1
+        assert role.value in out
+    demo = PolicyRound.objects.get(code="changning-ai-demo")
+    assert demo.is_demo
+    assert demo.status == PolicyRound.Status.PUBLISHED
+    assert demo.is_valid_on(__import__("datetime").date(2027, 6, 1))
+    assert demo.items.count() == 23
+    assert "演示" in demo.title

@@ -1,0 +1,66 @@
+"""Settings fail loudly: production (DEBUG off) has no default secret."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import changning_ai.settings as s; print(s.TIME_ZONE, s.LANGUAGE_CODE)"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _import_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_settings_start_with_shanghai_time_and_chinese():
+    result = _import_settings(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Asia/Shanghai", "zh-hans"]
+
+
+def test_production_settings_start_with_a_secret_key():
+    result = _import_settings(DEBUG="false", SECRET_KEY="a-real-secret-from-the-environment")
+    assert result.returncode == 0, result.stderr
+
+
+def _celery_settings(**env: str) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from changning_ai.celery import app; import django.conf as c;"
+            "print(app.conf.task_always_eager, app.conf.broker_url.split(':')[0])",
+        ],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "changning_ai.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_celery_runs_tasks_eagerly_when_no_broker_is_configured():
+    assert _celery_settings() == ["True", "memory"]
+
+
+def test_celery_uses_redis_when_redis_url_is_set():
+    assert _celery_settings(REDIS_URL="redis://127.0.0.1:6379/0") == ["False", "redis"]
