@@ -54,7 +54,9 @@ def test_uscc_is_stored_compact_after_clean(db):
     ],
 )
 def test_article2_facts_follow_the_register(db, changes, expected):
-    organization = Organization(uscc=make_uscc(), name="甲公司", **{"registered_in_changning": True, **changes})
+    organization = Organization(
+        uscc=make_uscc(), name="甲公司", **{"registered_in_changning": True, **changes}
+    )
     facts = organization.article2_facts()
     for key, value in expected.items():
         assert facts[key] is value
