@@ -1,6 +1,10 @@
+import re
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -21,17 +25,90 @@ def validate_uscc(value: str) -> None:
 
 
 def normalize_uscc(value: str) -> str:
+    """Spaces and hyphens dropped, letters upper-cased: the one form stored and compared."""
     return stdnum_uscc.compact(value or "")
+
+
+# Mainland mobile numbers: 11 digits, 1 then 3–9 (no number range starts 10, 11 or 12).
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+DUPLICATE_IDENTIFIER_MESSAGE = _("该手机号/邮箱已注册,请直接登录或找回密码")
+
+
+def normalize_mobile(value: str) -> str:
+    """Separators and a +86 prefix dropped, so "138-0013-8000" and "+86 13800138000" are one number."""
+    compact = re.sub(r"[\s\-()]", "", value or "")
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    return compact
+
+
+def validate_mobile(value: str) -> None:
+    if not MOBILE_RE.match(value):
+        raise ValidationError(
+            _("手机号码“%(value)s”无效:应为以1开头的11位中国大陆手机号码。"),
+            code="invalid_mobile",
+            params={"value": value},
+        )
+
+
+def normalize_email(value: str) -> str:
+    """The whole address lower-cased: mailbox names are case-insensitive in practice, and one
+    person must not hold two accounts as Wang@… and wang@…."""
+    return (value or "").strip().lower()
+
+
+def parse_identifier(value: str) -> tuple[str, str]:
+    """A sign-up or login name as ("email" | "mobile", normalised value); ValidationError if neither."""
+    value = (value or "").strip()
+    if "@" in value:
+        email = normalize_email(value)
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError(
+                _("邮箱地址“%(value)s”无效,请检查后重新填写。"), code="invalid_email", params={"value": value}
+            ) from exc
+        return "email", email
+    mobile = normalize_mobile(value)
+    if not mobile:
+        raise ValidationError(_("请填写手机号或邮箱。"), code="required")
+    validate_mobile(mobile)
+    return "mobile", mobile
 
 
 class User(AbstractUser):
     """The portal's user; custom from the first migration so fields can be added later."""
 
-    mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_mobile])
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            # Email and mobile are login names (accounts.backends), so each belongs to one user.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_unique_email_ci",
+                violation_error_message=DUPLICATE_IDENTIFIER_MESSAGE,
+            ),
+            models.UniqueConstraint(
+                fields=["mobile"],
+                condition=~models.Q(mobile=""),
+                name="user_unique_mobile",
+                violation_error_message=DUPLICATE_IDENTIFIER_MESSAGE,
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+        self.mobile = normalize_mobile(self.mobile)
+
+    @property
+    def display_name(self) -> str:
+        """What the header shows: the name if given, else the login the user chose."""
+        return self.get_full_name() or self.email or self.mobile or self.username
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()

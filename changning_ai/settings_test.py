@@ -5,6 +5,8 @@ Tests run with DEBUG off, like production; only the secret, HTTPS redirects, the
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -13,7 +15,13 @@ os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 from .settings import *  # noqa: F403
 from .settings import STORAGES
 
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Uploaded files of a test run go to a throw-away folder, never into the working tree.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="changning-media-"))
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {**STORAGES["private"], "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": None}},
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

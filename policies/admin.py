@@ -112,6 +112,7 @@ class PolicyItemAdmin(DraftOnlyMixin, admin.ModelAdmin):
     search_fields = ("code", "name")
     list_select_related = ("round",)
     inlines = [ItemFactInline, ConditionInline, MaterialInline]
+    ordering = ["round", "sort_order"]
 
     def _round_of(self, obj):
         return obj.round

@@ -15,8 +15,8 @@ from .models import ItemFact, PolicyItem
 
 NUMERIC_TYPES = (rules.FactType.MONEY, rules.FactType.DECIMAL, rules.FactType.INTEGER)
 
-# Labels of the facts every quote may carry (POLICY.md, the quote contract); the engine names them in
-# English for the command line, the page speaks Chinese.
+# Labels of the facts every quote may carry (POLICY.md, the quote contract); the engine names them by
+# their code names for the command line, the page uses these labels in the visitor's language.
 META_LABELS = {
     rules.PRIOR_AWARDS: _("本年度/累计已获本项资助"),
     rules.OTHER_POLICY_AWARDS: _("同一事项已获其他资助"),
@@ -41,6 +41,23 @@ def _text_input(*, numeric: bool) -> forms.TextInput:
     return forms.TextInput(attrs=attrs)
 
 
+def fact_field(fact: ItemFact) -> forms.Field:
+    """The form field for one fact of an item, shared by the calculator and the application wizard."""
+    label = _label(fact.display_label, fact.display_unit)
+    if fact.type == rules.FactType.BOOLEAN:
+        # 否 first: a missing answer must not silently read as 是.
+        return _select(label, fact.help_text, [("false", _("否")), ("true", _("是"))])
+    if fact.type == rules.FactType.CHOICE:
+        options = [("", _("请选择")), *((str(v), str(lbl)) for v, lbl in fact.choices)]
+        return _select(label, fact.help_text, options)
+    return forms.CharField(
+        label=label,
+        required=False,
+        help_text=fact.help_text,
+        widget=_text_input(numeric=fact.type in NUMERIC_TYPES),
+    )
+
+
 class CalculatorForm(forms.Form):
     def __init__(self, data: Mapping[str, str] | None = None, *, item: PolicyItem, rule: rules.Rule) -> None:
         super().__init__(data)
@@ -48,7 +65,7 @@ class CalculatorForm(forms.Form):
         self.rule = rule
         self.fact_names: list[str] = []
         for fact in item.facts.all():
-            self.fields[fact.name] = self._fact_field(fact)
+            self.fields[fact.name] = fact_field(fact)
             self.fact_names.append(fact.name)
         self.meta_names = [rules.PRIOR_AWARDS, rules.OTHER_POLICY_AWARDS]
         if rule.needs_call_rate:
@@ -66,22 +83,6 @@ class CalculatorForm(forms.Form):
             # calculator.js fills it in.
             described = [f"error-{name}"] + ([f"id_{name}_helptext"] if field.help_text else [])
             field.widget.attrs["aria-describedby"] = " ".join(described)
-
-    @staticmethod
-    def _fact_field(fact: ItemFact) -> forms.Field:
-        label = _label(fact.label, fact.unit)
-        if fact.type == rules.FactType.BOOLEAN:
-            # 否 first: a missing answer must not silently read as 是.
-            return _select(label, fact.help_text, [("false", _("否")), ("true", _("是"))])
-        if fact.type == rules.FactType.CHOICE:
-            options = [("", _("请选择")), *((str(v), str(lbl)) for v, lbl in fact.choices)]
-            return _select(label, fact.help_text, options)
-        return forms.CharField(
-            label=label,
-            required=False,
-            help_text=fact.help_text,
-            widget=_text_input(numeric=fact.type in NUMERIC_TYPES),
-        )
 
     @property
     def fact_fields(self) -> list[forms.BoundField]:
@@ -121,9 +122,10 @@ class CalculatorForm(forms.Form):
         label = META_LABELS[name]
         if name == rules.CALL_RATE and not self.data.get(name):
             return str(_("请填写%(label)s") % {"label": label})
-        # The engine prefixes the English name ("prior_awards:不能为负数"); show the Chinese label instead.
-        detail = message.split(":", 1)[1] if message.startswith(f"{name}:") else message
-        return f"{label}:{detail}"
+        # The engine prefixes the code name ("prior_awards:不能为负数"); show the label instead.
+        prefix = rules.labelled(name, "")
+        detail = message[len(prefix) :] if message.startswith(prefix) else message
+        return rules.labelled(str(label), detail)
 
     def error_map(self) -> dict[str, str]:
         return {name: str(errors[0]) for name, errors in self.errors.items()}
@@ -137,4 +139,4 @@ def _select(label: str, help_text: str, options: list[tuple[str, object]]) -> fo
 
 
 def _label(label: str, unit: str) -> str:
-    return f"{label}({unit})" if unit else str(label)
+    return str(_("%(label)s(%(unit)s)") % {"label": label, "unit": unit}) if unit else str(label)

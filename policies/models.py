@@ -12,9 +12,27 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
+
+
+def english_active() -> bool:
+    """Whether the visitor chose English: then the `*_en` columns of the policy data are shown."""
+    return (translation.get_language() or "").split("-")[0] == "en"
+
+
+def in_active_language(chinese: str, english: str) -> str:
+    """The English text of a data row for an English visitor, when staff have entered one; the Chinese
+    text otherwise. The Chinese stays the authoritative wording."""
+    return english if english and english_active() else chinese
+
+
+# The units the data files use, so an English page does not read "(元)". A unit not listed is shown as
+# entered.
+UNIT_LABELS = {"元": _("元"), "轮": _("轮"), "级": _("级")}
 
 
 class PolicyRound(models.Model):
@@ -89,7 +107,9 @@ class Article(models.Model):
 
     @property
     def heading(self) -> str:
-        return str(self)
+        """第七条(支持单位研发创新); "Article 7 (支持单位研发创新)" in English, the title being legal text."""
+        ordinal = str(self.number) if english_active() else rules.chinese_ordinal(self.number)
+        return gettext("第%(ordinal)s条(%(title)s)") % {"ordinal": ordinal, "title": self.title}
 
 
 class PolicyItem(models.Model):
@@ -172,6 +192,10 @@ class PolicyItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("policies:item", kwargs={"code": self.round.code, "item": self.code})
 
+    @property
+    def display_name(self) -> str:
+        return in_active_language(self.name, self.name_en)
+
     def clean(self) -> None:
         if self.article_id and self.round_id and self.article.round_id != self.round_id:
             raise ValidationError({"article": _("条款必须属于同一政策版本。")})
@@ -246,10 +270,19 @@ class ItemFact(models.Model):
     def __str__(self) -> str:
         return f"{self.label}({self.name})"
 
+    @property
+    def display_label(self) -> str:
+        return in_active_language(self.label, self.label_en)
+
+    @property
+    def display_unit(self) -> str:
+        return str(UNIT_LABELS.get(self.unit, self.unit))
+
     def to_spec(self) -> rules.FactSpec:
+        # The label in the visitor's language: the engine puts it into its steps and messages.
         return rules.FactSpec(
             name=self.name,
-            label=self.label,
+            label=self.display_label,
             type=self.type,
             unit=self.unit,
             required=self.required,

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -27,41 +29,45 @@ CALL_CEILING = "call_ceiling"  # the annual call's ceiling where it sets one
 META_FACTS = (PRIOR_AWARDS, OTHER_POLICY_AWARDS, CALL_RATE, CALL_CEILING)
 
 
+# Labels and messages are Chinese msgids translated for the visitor's language (locale/); read without
+# an active translation (tests, `manage.py quote`) they are exactly the Chinese text.
+
+
 class Formula(models.TextChoices):
-    RATE = "rate", "基数 × 比例"
-    FIXED = "fixed", "定额"
+    RATE = "rate", gettext_lazy("基数 × 比例")
+    FIXED = "fixed", gettext_lazy("定额")
 
 
 class Window(models.TextChoices):
-    NONE = "none", "不累计"
-    YEAR = "year", "每单位每年度"
-    PROJECT = "project", "每个项目"
-    ORGANISATION = "org", "每单位累计"
-    ACHIEVEMENT = "once", "每单位每项成就一次"
+    NONE = "none", gettext_lazy("不累计")
+    YEAR = "year", gettext_lazy("每单位每年度")
+    PROJECT = "project", gettext_lazy("每个项目")
+    ORGANISATION = "org", gettext_lazy("每单位累计")
+    ACHIEVEMENT = "once", gettext_lazy("每单位每项成就一次")
 
 
 class FactType(models.TextChoices):
-    MONEY = "money", "金额(元)"
-    DECIMAL = "decimal", "数值"
-    INTEGER = "integer", "整数"
-    BOOLEAN = "boolean", "是/否"
-    CHOICE = "choice", "选项"
-    TEXT = "text", "文本"
+    MONEY = "money", gettext_lazy("金额(元)")
+    DECIMAL = "decimal", gettext_lazy("数值")
+    INTEGER = "integer", gettext_lazy("整数")
+    BOOLEAN = "boolean", gettext_lazy("是/否")
+    CHOICE = "choice", gettext_lazy("选项")
+    TEXT = "text", gettext_lazy("文本")
 
 
 class Operator(models.TextChoices):
-    EQ = "eq", "等于"
-    NE = "ne", "不等于"
-    GTE = "gte", "不小于"
-    LTE = "lte", "不大于"
-    IN = "in", "属于"
+    EQ = "eq", gettext_lazy("等于")
+    NE = "ne", gettext_lazy("不等于")
+    GTE = "gte", gettext_lazy("不小于")
+    LTE = "lte", gettext_lazy("不大于")
+    IN = "in", gettext_lazy("属于")
 
 
 WINDOW_PHRASE = {
-    Window.YEAR: "本单位本年度累计",
-    Window.PROJECT: "同一项目区级累计",
-    Window.ORGANISATION: "本单位累计",
-    Window.ACHIEVEMENT: "同一成就累计",
+    Window.YEAR: gettext_lazy("本单位本年度累计"),
+    Window.PROJECT: gettext_lazy("同一项目区级累计"),
+    Window.ORGANISATION: gettext_lazy("本单位累计"),
+    Window.ACHIEVEMENT: gettext_lazy("同一成就累计"),
 }
 
 
@@ -167,7 +173,8 @@ class Validity:
 
 
 class FactError(ValueError):
-    """Bad input: one message per offending fact, in Chinese, for a form or a command line."""
+    """Bad input: one message per offending fact, in the active language (Chinese unless a visitor
+    chose English), for a form or a command line."""
 
     def __init__(self, errors: Mapping[str, str]):
         self.errors = dict(errors)
@@ -192,7 +199,7 @@ def round_fen(value: Decimal) -> Decimal:
 
 def yuan(value: Decimal) -> str:
     """2000000 → '2,000,000.00 元'."""
-    return f"{round_fen(value):,.2f} 元"
+    return _("%(amount)s 元") % {"amount": f"{round_fen(value):,.2f}"}
 
 
 def percent(rate: Decimal) -> str:
@@ -227,28 +234,28 @@ _FALSE = {"false", "0", "no", "n", "否", "off", ""}
 
 def parse_number(raw: object, *, integer: bool = False, money: bool = False) -> Decimal:
     if isinstance(raw, bool):
-        raise ValueError("请输入数字")
+        raise ValueError(_("请输入数字"))
     if isinstance(raw, Decimal | int):
         value = Decimal(raw)
     else:
         text = str(raw).strip().replace(",", "").replace(",", "").replace(" ", "")
         if not text:
-            raise ValueError("请输入数字")
+            raise ValueError(_("请输入数字"))
         try:
             value = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError("请输入数字") from exc
+            raise ValueError(_("请输入数字")) from exc
     if not value.is_finite():
-        raise ValueError("请输入数字")
+        raise ValueError(_("请输入数字"))
     if value < 0:
-        raise ValueError("不能为负数")
+        raise ValueError(_("不能为负数"))
     value = abs(value)  # "-0" is not negative, but would be quoted as "-0.00"
     if value > MAX_AMOUNT:
-        raise ValueError("数值过大")
+        raise ValueError(_("数值过大"))
     if integer and value != value.to_integral_value():
-        raise ValueError("请输入整数")
+        raise ValueError(_("请输入整数"))
     if money and value != round_fen(value):
-        raise ValueError("金额最多保留两位小数(到分)")
+        raise ValueError(_("金额最多保留两位小数(到分)"))
     return int(value) if integer else value  # type: ignore[return-value]
 
 
@@ -263,17 +270,25 @@ def parse_fact(spec: FactSpec, raw: object) -> object:
             return True
         if text in _FALSE:
             return False
-        raise ValueError("请填写“是”或“否”(true/false)")
+        raise ValueError(_("请填写“是”或“否”(true/false)"))
     if spec.type == FactType.CHOICE:
         text = str(raw).strip()
         allowed = [value for value, _label in spec.choices]
         if text not in allowed:
-            raise ValueError("可选值:" + "、".join(f"{v}({lbl})" for v, lbl in spec.choices))
+            options = pgettext("list separator", "、").join(
+                _("%(value)s(%(label)s)") % {"value": v, "label": lbl} for v, lbl in spec.choices
+            )
+            raise ValueError(_("可选值:%(options)s") % {"options": options})
         return text
     text = str(raw).strip()
     if len(text) > 200:
-        raise ValueError("不超过200个字符")
+        raise ValueError(_("不超过200个字符"))
     return text
+
+
+def labelled(label: str, detail: object) -> str:
+    """'金额:不能为负数': a message about one fact, led by the fact's label (or name)."""
+    return _("%(label)s:%(detail)s") % {"label": label, "detail": detail}
 
 
 def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
@@ -283,7 +298,10 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
     known = {spec.name for spec in rule.facts}
     for name in raw:
         if name not in known and name not in META_FACTS:
-            errors[name] = f"{rule.code} 没有这一事实;可用:" + ", ".join(sorted(known))
+            errors[name] = _("%(code)s 没有这一事实;可用:%(known)s") % {
+                "code": rule.code,
+                "known": ", ".join(sorted(known)),
+            }
     for spec in rule.facts:
         value = raw.get(spec.name)
         if spec.type == FactType.BOOLEAN and (value is None or value == ""):
@@ -292,12 +310,12 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
             continue
         if value is None or (isinstance(value, str) and not value.strip() and spec.type != FactType.BOOLEAN):
             if spec.required:
-                errors[spec.name] = f"请填写{spec.label}"
+                errors[spec.name] = _("请填写%(label)s") % {"label": spec.label}
             continue
         try:
             facts[spec.name] = parse_fact(spec, value)
         except ValueError as exc:
-            errors[spec.name] = f"{spec.label}:{exc}"
+            errors[spec.name] = labelled(spec.label, exc)
     for name in META_FACTS:
         value = raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -305,9 +323,9 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
         try:
             facts[name] = parse_number(value, money=name != CALL_RATE)
         except ValueError as exc:
-            errors[name] = f"{name}:{exc}"
+            errors[name] = labelled(name, exc)
     if CALL_RATE in facts and facts[CALL_RATE] > 1:  # type: ignore[operator]
-        errors[CALL_RATE] = f"{CALL_RATE}:比例应在 0 到 1 之间(0.5 表示 50%)"
+        errors[CALL_RATE] = labelled(CALL_RATE, _("比例应在 0 到 1 之间(0.5 表示 50%)"))
     if errors:
         raise FactError(errors)
     return facts
@@ -338,11 +356,16 @@ def quote(
 
     reasons = _ineligibility(rule, facts, validity, organization, prior)
     if reasons:
-        return Quote(False, ZERO, (Step("不符合申报条件,金额为 0", ZERO),), tuple(reasons))
+        return Quote(False, ZERO, (Step(_("不符合申报条件,金额为 0"), ZERO),), tuple(reasons))
 
     if rule.needs_call_rate and rule.call_rate is None and facts.get(CALL_RATE) is None:
         # Asked only of an eligible applicant: an ineligible one is told why before any figure matters.
-        raise FactError({CALL_RATE: f"{rule.code} 的补贴比例由年度申报指南确定,请提供 call_rate(如 0.5)"})
+        raise FactError(
+            {
+                CALL_RATE: _("%(code)s 的补贴比例由年度申报指南确定,请提供 call_rate(如 0.5)")
+                % {"code": rule.code}
+            }
+        )
 
     trail = _Trail()
     amount = _entitlement(rule, facts, trail)
@@ -351,14 +374,22 @@ def quote(
     if rule.top_up:
         # 晋档补差 (8(4)): a higher level pays its own entitlement minus what this item already paid.
         amount = trail.add(
-            f"晋档补差:{yuan(amount)} 扣除本单位已获本项资助 {yuan(prior)}", max(ZERO, amount - prior)
+            _("晋档补差:%(entitlement)s 扣除本单位已获本项资助 %(prior)s")
+            % {"entitlement": yuan(amount), "prior": yuan(prior)},
+            max(ZERO, amount - prior),
         )
 
     if rule.running_ceiling is not None:
         left = max(ZERO, rule.running_ceiling - prior)
-        phrase = WINDOW_PHRASE.get(rule.running_window, "累计")
+        phrase = WINDOW_PHRASE.get(rule.running_window) or _("累计")
         amount = trail.add(
-            f"{phrase}不超过 {yuan(rule.running_ceiling)},已获 {yuan(prior)},尚余 {yuan(left)}",
+            _("%(window)s不超过 %(ceiling)s,已获 %(prior)s,尚余 %(left)s")
+            % {
+                "window": phrase,
+                "ceiling": yuan(rule.running_ceiling),
+                "prior": yuan(prior),
+                "left": yuan(left),
+            },
             min(amount, left),
         )
 
@@ -370,13 +401,16 @@ def quote(
             entitlement = min(entitlement, rule.running_ceiling)
         left = max(ZERO, entitlement - other)
         amount = trail.add(
-            f"同一事项不重复享受(第十条第二款):本项应得 {yuan(entitlement)},"
-            f"同一事项已获 {yuan(other)},至多补足 {yuan(left)}",
+            _(
+                "同一事项不重复享受(第十条第二款):本项应得 %(entitlement)s,"
+                "同一事项已获 %(other)s,至多补足 %(left)s"
+            )
+            % {"entitlement": yuan(entitlement), "other": yuan(other), "left": yuan(left)},
             min(amount, left),
         )
 
     final = round_fen(amount)
-    trail.add("四舍五入到分", final)
+    trail.add(_("四舍五入到分"), final)
     return Quote(True, final, tuple(trail.steps), ())
 
 
@@ -396,35 +430,46 @@ def _ineligibility(
     reasons: list[str] = []
     if validity is not None and not (validity.valid_from <= validity.on <= validity.valid_until):
         reasons.append(
-            f"申报日期 {validity.on:%Y-%m-%d} 不在政策有效期({validity.valid_from:%Y-%m-%d} 至 "
-            f"{validity.valid_until:%Y-%m-%d})内(第十条第五款)"
+            _("申报日期 %(on)s 不在政策有效期(%(valid_from)s 至 %(valid_until)s)内(第十条第五款)")
+            % {
+                "on": f"{validity.on:%Y-%m-%d}",
+                "valid_from": f"{validity.valid_from:%Y-%m-%d}",
+                "valid_until": f"{validity.valid_until:%Y-%m-%d}",
+            }
         )
     if organization is not None:
         if not organization.get("registered_in_changning"):
-            reasons.append("单位未在长宁区依法设立(第二条)")
+            reasons.append(_("单位未在长宁区依法设立(第二条)"))
         if not organization.get("operating_normally"):
-            reasons.append("单位经营状态不正常(第二条要求存续/在业)")
+            reasons.append(_("单位经营状态不正常(第二条要求存续/在业)"))
         if not organization.get("credit_good"):
-            reasons.append("单位信用记录不良(列入严重失信名单,第二条)")
+            reasons.append(_("单位信用记录不良(列入严重失信名单,第二条)"))
     for condition in rule.conditions:
         if not condition.holds(facts.get(condition.fact)):
             reasons.append(condition.message)
     if rule.running_window == Window.ACHIEVEMENT and prior > 0:
-        reasons.append("本单位已就同一成就获得过一次性奖励,不能重复申报")
+        reasons.append(_("本单位已就同一成就获得过一次性奖励,不能重复申报"))
     return reasons
 
 
 def _entitlement(rule: Rule, facts: Mapping[str, object], trail: _Trail) -> Decimal:
     """The item's own entitlement: base × rate (or the fixed sum) under the item's and the call's ceilings."""
     if rule.formula == Formula.FIXED:
-        amount = trail.add(f"一次性定额奖励 {yuan(rule.fixed_amount or ZERO)}", rule.fixed_amount or ZERO)
+        amount = trail.add(
+            _("一次性定额奖励 %(amount)s") % {"amount": yuan(rule.fixed_amount or ZERO)},
+            rule.fixed_amount or ZERO,
+        )
     else:
         spec = rule.fact(rule.basis_fact)
         label = spec.label if spec else rule.basis_fact
         base = _money(facts.get(rule.basis_fact))
         rate, source = _rate(rule, facts)
-        word = "不超过 " if rule.rate_is_ceiling else ""
-        amount = trail.add(f"{label} {yuan(base)} × {word}{percent(rate)}{source}", round_fen(base * rate))
+        rate_text = _("不超过 %(rate)s") % {"rate": percent(rate)} if rule.rate_is_ceiling else percent(rate)
+        amount = trail.add(
+            _("%(label)s %(base)s × %(rate)s%(source)s")
+            % {"label": label, "base": yuan(base), "rate": rate_text, "source": source},
+            round_fen(base * rate),
+        )
         if rule.combined_ceiling_rate is not None:
             other_spec = rule.fact(rule.combined_other_fact)
             other_label = other_spec.label if other_spec else rule.combined_other_fact
@@ -432,29 +477,45 @@ def _entitlement(rule: Rule, facts: Mapping[str, object], trail: _Trail) -> Deci
             combined = round_fen(base * rule.combined_ceiling_rate)
             left = max(ZERO, combined - other)
             amount = trail.add(
-                f"市区两级合计不超过 {label} × {percent(rule.combined_ceiling_rate)} = {yuan(combined)},"
-                f"扣除{other_label} {yuan(other)},区级至多 {yuan(left)}",
+                _(
+                    "市区两级合计不超过 %(label)s × %(rate)s = %(combined)s,"
+                    "扣除%(other_label)s %(other)s,区级至多 %(left)s"
+                )
+                % {
+                    "label": label,
+                    "rate": percent(rule.combined_ceiling_rate),
+                    "combined": yuan(combined),
+                    "other_label": other_label,
+                    "other": yuan(other),
+                    "left": yuan(left),
+                },
                 min(amount, left),
             )
     if rule.per_application_ceiling is not None:
         amount = trail.add(
-            f"单项最高不超过 {yuan(rule.per_application_ceiling)}", min(amount, rule.per_application_ceiling)
+            _("单项最高不超过 %(ceiling)s") % {"ceiling": yuan(rule.per_application_ceiling)},
+            min(amount, rule.per_application_ceiling),
         )
     call_ceiling = rule.call_ceiling if rule.call_ceiling is not None else facts.get(CALL_CEILING)
     if call_ceiling is not None:
-        amount = trail.add(f"年度申报指南上限 {yuan(call_ceiling)}", min(amount, call_ceiling))  # type: ignore[type-var, arg-type]
+        amount = trail.add(
+            _("年度申报指南上限 %(ceiling)s") % {"ceiling": yuan(call_ceiling)},  # type: ignore[arg-type]
+            min(amount, call_ceiling),  # type: ignore[type-var, arg-type]
+        )
     return amount
 
 
 def _rate(rule: Rule, facts: Mapping[str, object]) -> tuple[Decimal, str]:
     if rule.rate_fact and facts.get(rule.rate_fact) is not None:
         spec = rule.fact(rule.rate_fact)
-        return facts[rule.rate_fact], f"({spec.label if spec else rule.rate_fact})"  # type: ignore[return-value]
+        label = spec.label if spec else rule.rate_fact
+        return facts[rule.rate_fact], _("(%(label)s)") % {"label": label}  # type: ignore[return-value]
     if rule.rate is not None:
         if rule.rate_fact:
             spec = rule.fact(rule.rate_fact)
-            return rule.rate, f"(未填写{spec.label if spec else rule.rate_fact},按默认比例)"
+            label = spec.label if spec else rule.rate_fact
+            return rule.rate, _("(未填写%(label)s,按默认比例)") % {"label": label}
         return rule.rate, ""
     if rule.call_rate is not None:
-        return rule.call_rate, "(年度申报指南确定的比例)"
-    return facts[CALL_RATE], "(年度申报指南确定的比例)"  # type: ignore[return-value]
+        return rule.call_rate, _("(年度申报指南确定的比例)")
+    return facts[CALL_RATE], _("(年度申报指南确定的比例)")  # type: ignore[return-value]

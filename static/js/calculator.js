@@ -34,6 +34,7 @@
   var statusEl = document.getElementById("quote-eligibility");
   var reasonsEl = document.getElementById("quote-reasons");
   var stepsEl = document.getElementById("quote-steps");
+  var applyLink = document.getElementById("apply-link");
 
   var timer = null;
   var controller = null;
@@ -146,6 +147,10 @@
         // Keep the address in step with the figures, so reloading or sharing shows the same result.
         if (window.history && window.history.replaceState) {
           window.history.replaceState(null, "", form.getAttribute("action") + "?" + query);
+        }
+        // "用这些数据申报" carries the figures typed so far to the application's confirmation page.
+        if (applyLink) {
+          applyLink.setAttribute("href", applyLink.getAttribute("data-base-url") + "?" + query);
         }
       })
       .catch(function (error) {

@@ -45,7 +45,7 @@ def test_layout_has_the_portal_header_nav_language_switch_and_footer(client, pol
     assert "长宁区人工智能创新产业扶持政策申报平台" in html
     assert 'href="/policies/"' in html and "政策目录" in html
     assert 'href="/calculator/"' in html and "政策计算器" in html
-    assert 'href="/admin/login/"' in html and "登录" in html
+    assert 'href="/accounts/login/"' in html and "登录" in html
     assert 'action="/i18n/setlang/"' in html
     assert 'value="zh-hans"' in html and 'value="en"' in html
     assert "长宁区科学技术委员会" in html

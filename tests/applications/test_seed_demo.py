@@ -36,3 +36,16 @@ def test_demo_mode_creates_one_account_per_role_and_an_open_demo_round(
     assert demo.is_valid_on(__import__("datetime").date(2027, 6, 1))
     assert demo.items.count() == 23
     assert "演示" in demo.title
+
+
+def test_the_demo_has_an_open_call_after_the_real_round_ends(loaded, settings, time_machine):
+    from applications.selectors import open_call_items
+
+    settings.DEMO_MODE = True
+    time_machine.move_to("2027-06-01 10:00 +08:00")
+    call_command("seed_demo")
+    open_items = open_call_items()
+    assert open_items.count() == 23
+    assert {ci.call.round.code for ci in open_items} == {"changning-ai-demo"}
+    rent = open_items.get(item__code="6.1a")
+    assert rent.rate is not None  # "一定": the demo call sets the figure

@@ -1,7 +1,10 @@
 """Demo data for `make run`: one account for every role, a demo enterprise, and a clearly labelled demo
-round that stays open after the real 2024 round ends. Refused unless DEMO_MODE is on."""
+round with an open call that stays open after the real 2024 round ends. Refused unless DEMO_MODE is on.
 
-from datetime import date, timedelta
+It lives in the highest app it touches (accounts ← policies ← applications)."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -11,10 +14,10 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from accounts.models import Membership, Organization, User
 from accounts.roles import STAFF_ROLES, Role
+from applications.models import Call, CallItem
+from policies.management.commands._errors import OneLineErrorCommand
 from policies.models import PolicyRound
 from policies.services import copy_round
-
-from ._errors import OneLineErrorCommand
 
 # Demo only: printed on the console by `make run`; the command refuses to run unless DEMO_MODE is on.
 DEMO_PASSWORD = "Demo-Changning-2026"  # noqa: S105
@@ -32,7 +35,7 @@ DEMO_USERS = [
 ]
 # Until the review issue brings its own pages, the commission edits policy rounds in the admin.
 ROLE_PERMISSIONS = {
-    Role.COMMISSION_APPROVER: ["policies"],
+    Role.COMMISSION_APPROVER: ["policies", "applications"],
 }
 
 
@@ -51,11 +54,15 @@ class Command(OneLineErrorCommand):
             organization = self._organization()
             users = [self._user(name, role, label, organization) for name, role, label in DEMO_USERS]
             demo_round = self._demo_round()
+            call = self._demo_call(demo_round)
         self.stdout.write("演示账户(仅供演示,密码相同):")
         for user, (_name, role, label) in zip(users, DEMO_USERS, strict=True):
             self.stdout.write(f"  {user.username:<24} {DEMO_PASSWORD}  {label}({role.value})")
         self.stdout.write(
             f"演示政策版本:{demo_round.code},有效期至 {demo_round.valid_until:%Y-%m-%d}(页面标注“演示版本”)"
+        )
+        self.stdout.write(
+            f"演示申报批次:{call.title},截止 {timezone.localtime(call.closes_at):%Y-%m-%d %H:%M}"
         )
 
     def _organization(self) -> Organization:
@@ -104,3 +111,26 @@ class Command(OneLineErrorCommand):
         demo.published_at = demo.published_at or timezone.now()
         demo.save()
         return demo
+
+    def _demo_call(self, demo_round: PolicyRound) -> Call:
+        # Open from yesterday for 90 days, so the demo always has something to apply for.
+        today = timezone.localdate()
+        opens = timezone.make_aware(datetime.combine(today - timedelta(days=1), time(9, 0)))
+        closes = timezone.make_aware(datetime.combine(today + timedelta(days=90), time(17, 0)))
+        call, _ = Call.objects.update_or_create(
+            round=demo_round,
+            title="【演示】年度申报批次(非正式)",
+            defaults={"year": today.year, "opens_at": opens, "closes_at": closes, "guide": "仅供演示。"},
+        )
+        for item in demo_round.items.all():
+            # The text leaves "一定" to the call; the demo uses 50% with a 500,000 yuan ceiling.
+            needs_rate = item.to_rule().needs_call_rate
+            CallItem.objects.update_or_create(
+                call=call,
+                item=item,
+                defaults={
+                    "rate": Decimal("0.5") if needs_rate else None,
+                    "ceiling_fen": 50_000_000 if needs_rate else None,
+                },
+            )
+        return call

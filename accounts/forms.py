@@ -1,0 +1,164 @@
+"""Forms of the account pages. They check the shape of the input; the services decide and save."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organization, normalize_uscc, parse_identifier
+
+YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
+
+
+class AccessibleFormMixin:
+    """Each input names its message (id error-<field>) and help text, and says when it is invalid."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            described = [f"error-{name}"] + ([f"{self[name].auto_id}_helptext"] if field.help_text else [])
+            field.widget.attrs["aria-describedby"] = " ".join(described)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put a service's ValidationError beside the fields it names, the rest above the form."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
+class SignupForm(AccessibleFormMixin, forms.Form):
+    identifier = forms.CharField(
+        label=_("手机号或邮箱"),
+        max_length=254,
+        help_text=_("中国大陆11位手机号码,或电子邮箱地址。用邮箱注册才能通过邮件找回密码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    name = forms.CharField(
+        label=_("姓名(选填)"),
+        max_length=150,
+        required=False,
+        help_text=_("单位管理员审核加入申请时看到的姓名。"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        help_text=_("至少8位,不能全是数字,不能过于常见或与手机号、邮箱相近。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_identifier(self) -> str:
+        parse_identifier(self.cleaned_data["identifier"])  # the message beside the field, early
+        return self.cleaned_data["identifier"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            cleaned.get("password")
+            and cleaned.get("password2")
+            and cleaned["password"] != cleaned["password2"]
+        ):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return cleaned
+
+
+class LoginForm(AccessibleFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("手机号/邮箱或密码不正确,请重新输入。"),
+        "inactive": _("该账户已停用,请联系区科委。"),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("手机号或邮箱")
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+        self.fields["password"].label = _("密码")
+
+
+class EmailPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("注册邮箱")
+
+
+class OrganizationForm(AccessibleFormMixin, forms.ModelForm):
+    """Create: every field. The services own uniqueness, so the form does not check it."""
+
+    registered_in_changning = forms.TypedChoiceField(
+        label=_("是否在长宁区依法设立(注册)"),
+        choices=YES_NO,
+        coerce=lambda value: value == "True",
+    )
+    # Wider than the stored 18 characters: "9131 0105 …" with spaces is accepted and compacted.
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=40,
+        help_text=_("18位,见营业执照。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "uscc",
+            "registered_address",
+            "registered_in_changning",
+            "operating_status",
+            "credit_status",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+        ]
+
+    # Filled in by the registrant; the model leaves them blank-able for records made by staff.
+    required_fields = ("registered_address", "legal_representative", "contact_name", "contact_phone")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            if name in self.fields:
+                self.fields[name].required = True
+
+    def clean_uscc(self) -> str:
+        return normalize_uscc(self.cleaned_data["uscc"])
+
+    def validate_unique(self) -> None:
+        # services.create_organization refuses a registered USCC with the masked-contact message.
+        pass
+
+
+class OrganizationProfileForm(OrganizationForm):
+    """Edit: the USCC is not a field, so it cannot be changed (services refuse it too)."""
+
+    uscc = None  # removes the field declared on OrganizationForm
+
+    class Meta(OrganizationForm.Meta):
+        fields = [name for name in OrganizationForm.Meta.fields if name != "uscc"]
+
+
+class JoinForm(AccessibleFormMixin, forms.Form):
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=40,
+        help_text=_("要加入的单位的统一社会信用代码(18位,见营业执照)。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class NewPasswordForm(AccessibleFormMixin, SetPasswordForm):
+    """The password reset link's form: Django's, with the messages beside the fields."""

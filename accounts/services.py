@@ -1,0 +1,247 @@
+"""Every change to users, organisations and memberships.
+
+Each verb checks the actor's right, validates, and writes inside one transaction, locking the rows
+whose invariants it relies on. Two invariants live here rather than in the schema:
+an applicant belongs to at most one approved organisation (for now), and an organisation's USCC
+never changes after creation.
+"""
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .models import (
+    DUPLICATE_IDENTIFIER_MESSAGE,
+    Membership,
+    Organization,
+    User,
+    normalize_uscc,
+    parse_identifier,
+    validate_uscc,
+)
+from .roles import Role
+
+# What an organisation's administrator may change on its profile; the USCC is not among them.
+EDITABLE_ORGANIZATION_FIELDS = frozenset(
+    {
+        "name",
+        "registered_address",
+        "registered_in_changning",
+        "operating_status",
+        "credit_status",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+    }
+)
+
+
+class UsccAlreadyRegistered(ValidationError):
+    """The USCC belongs to an existing organisation. The message names only its masked administrator."""
+
+    def __init__(self, organization: Organization) -> None:
+        contact = selectors.membership_admin_contact(organization)
+        if contact:
+            message = _(
+                "该统一社会信用代码已由贵单位的管理员注册。"
+                "请联系管理员 %(contact)s批准加入,或点击“申请加入”。"
+            ) % {"contact": contact}
+        else:
+            message = _("该统一社会信用代码已注册。请联系区科委,或点击“申请加入”。")
+        super().__init__({"uscc": [ValidationError(message, code="uscc_taken")]})
+        self.organization = organization
+
+
+# ---------------------------------------------------------------- users
+
+
+@transaction.atomic
+def register_user(*, identifier: str, password: str, name: str = "") -> User:
+    """A new applicant account; `identifier` is a mainland mobile number or an email address."""
+    errors: dict[str, list[ValidationError]] = {}
+    login_field: dict[str, str] = {}
+    try:
+        kind, value = parse_identifier(identifier)
+    except ValidationError as exc:
+        errors["identifier"] = exc.error_list
+    else:
+        login_field = {kind: value}
+        if _identifier_taken(kind, value):
+            errors["identifier"] = [_duplicate_identifier()]
+    # The username is never shown or typed by applicants (they log in by email or mobile); a random one
+    # cannot collide with a staff username or look like someone else's mobile number.
+    user = User(username=f"u-{secrets.token_hex(8)}", first_name=name.strip(), **login_field)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        errors["password"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    try:
+        # A concurrent sign-up with the same email/mobile passes the check above; the unique
+        # constraint stops it here, and the savepoint keeps the outer transaction usable.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"identifier": [_duplicate_identifier()]}) from exc
+    user.groups.add(Group.objects.get(name=Role.APPLICANT.value))
+    # Later issue: schedule the welcome notification here with transaction.on_commit.
+    return user
+
+
+def _identifier_taken(kind: str, value: str) -> bool:
+    if kind == "email":
+        # Lower(), not iexact, so PostgreSQL can use the user_unique_email_ci index.
+        return User.objects.alias(email_lower=Lower("email")).filter(email_lower=value).exists()
+    return User.objects.filter(mobile=value).exists()
+
+
+def _duplicate_identifier() -> ValidationError:
+    return ValidationError(DUPLICATE_IDENTIFIER_MESSAGE, code="duplicate_identifier")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@transaction.atomic
+def create_organization(*, actor: User, uscc: str, name: str, **fields: Any) -> Organization:
+    """The actor's organisation, with the actor as its approved administrator."""
+    _lock_user(actor)
+    _refuse_second_organization(actor)
+    _check_fields(fields)
+    code = _checked_uscc(uscc)
+    existing = selectors.organization_with_uscc(code)
+    if existing is not None:
+        raise UsccAlreadyRegistered(existing)
+    organization = Organization(uscc=code, name=name, **fields)
+    organization.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError as exc:
+        # Someone registered the same code between our check and the insert.
+        raise UsccAlreadyRegistered(Organization.objects.get(uscc=code)) from exc
+    Membership.objects.create(
+        user=actor, organization=organization, is_admin=True, status=Membership.Status.APPROVED
+    )
+    # Later issue: append the audit record of the creation here.
+    return organization
+
+
+@transaction.atomic
+def update_organization(*, actor: User, organization: Organization, **fields: Any) -> Organization:
+    """The administrator corrects the profile; the USCC identifies the organisation and stays as created."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_admin(actor, locked.pk)
+    if "uscc" in fields:
+        raise ValidationError({"uscc": [_("统一社会信用代码创建后不能修改;如有错误请联系区科委。")]})
+    _check_fields(fields)
+    for field, value in fields.items():
+        setattr(locked, field, value)
+    locked.full_clean(validate_unique=False)
+    locked.save(update_fields=sorted(fields))
+    # Later issue: append the audit record of the changed fields here.
+    return locked
+
+
+# ---------------------------------------------------------------- memberships
+
+
+@transaction.atomic
+def request_membership(*, actor: User, uscc: str) -> Membership:
+    """Ask to join the organisation with this USCC; its administrator decides."""
+    _lock_user(actor)
+    _refuse_second_organization(actor)
+    code = _checked_uscc(uscc)
+    organization = selectors.organization_with_uscc(code)
+    if organization is None:
+        raise ValidationError(
+            {"uscc": [_("尚无单位以该统一社会信用代码注册。请核对代码,或创建单位。")]},
+            code="no_such_organization",
+        )
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        user=actor, organization=organization, defaults={"status": Membership.Status.PENDING}
+    )
+    if not created and membership.status == Membership.Status.REJECTED:
+        # Asking again after a refusal is allowed; the administrator sees the request anew.
+        membership.status = Membership.Status.PENDING
+        membership.save(update_fields=["status"])
+    # Later issue: notify the organisation's administrator here with transaction.on_commit.
+    return membership
+
+
+@transaction.atomic
+def approve_membership(*, actor: User, membership: Membership) -> Membership:
+    locked = _lock_pending(actor, membership)
+    _lock_user(locked.user)
+    if (
+        Membership.objects.filter(user=locked.user, status=Membership.Status.APPROVED)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise ValidationError(_("该用户已加入其他单位,不能再加入本单位。"), code="already_member")
+    locked.status = Membership.Status.APPROVED
+    locked.save(update_fields=["status"])
+    # Later issues: append the audit record and notify the new member here.
+    return locked
+
+
+@transaction.atomic
+def reject_membership(*, actor: User, membership: Membership) -> Membership:
+    locked = _lock_pending(actor, membership)
+    locked.status = Membership.Status.REJECTED
+    locked.save(update_fields=["status"])
+    # Later issues: append the audit record and notify the applicant here.
+    return locked
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lock_user(user: User) -> None:
+    # Serialises one user's create/join/approve so the one-organisation rule cannot be raced.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _refuse_second_organization(actor: User) -> None:
+    if Membership.objects.filter(user=actor, status=Membership.Status.APPROVED).exists():
+        raise ValidationError(_("您已属于一个单位,不能再创建或加入其他单位。"), code="already_member")
+
+
+def _checked_uscc(uscc: str) -> str:
+    code = normalize_uscc(uscc)
+    try:
+        validate_uscc(code)
+    except ValidationError as exc:
+        raise ValidationError({"uscc": exc.error_list}) from exc
+    return code
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - EDITABLE_ORGANIZATION_FIELDS
+    if unknown:
+        raise TypeError(f"not an editable organisation field: {', '.join(sorted(unknown))}")
+
+
+def _require_admin(actor: User, organization_id: int) -> None:
+    if not Membership.objects.filter(
+        user=actor, organization_id=organization_id, is_admin=True, status=Membership.Status.APPROVED
+    ).exists():
+        raise PermissionDenied("only the organisation's administrator")
+
+
+def _lock_pending(actor: User, membership: Membership) -> Membership:
+    locked = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
+    _require_admin(actor, locked.organization_id)
+    if locked.status != Membership.Status.PENDING:
+        raise ValidationError(_("该申请已处理,不能重复操作。"), code="not_pending")
+    return locked

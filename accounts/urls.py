@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+from .forms import EmailPasswordResetForm, LoginForm, NewPasswordForm
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    # POST only (Django's LogoutView answers GET with 405), so a link or an <img> cannot log anyone out.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset_form.html",
+            email_template_name="accounts/password_reset_email.txt",
+            subject_template_name="accounts/password_reset_subject.txt",
+            form_class=EmailPasswordResetForm,
+            extra_email_context={"valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)},
+            success_url=reverse_lazy("accounts:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html",
+            form_class=NewPasswordForm,
+            success_url=reverse_lazy("accounts:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("organization/", views.organization, name="organization"),
+    path("organization/new/", views.organization_create, name="organization_create"),
+    path("organization/edit/", views.organization_edit, name="organization_edit"),
+    path("organization/join/", views.organization_join, name="organization_join"),
+    path("organization/members/", views.members, name="members"),
+    path("organization/members/<int:pk>/approve/", views.approve_member, name="approve_member"),
+    path("organization/members/<int:pk>/reject/", views.reject_member, name="reject_member"),
+]

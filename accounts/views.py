@@ -1,0 +1,170 @@
+"""Sign-up and the organisation pages. Login, logout and password reset are Django's views (urls.py).
+
+Views are thin: selectors fetch (and refuse with 404/403), services change, forms carry the messages.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, SignupForm
+
+BACKEND = "accounts.backends.IdentifierBackend"
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:organization")
+    form = SignupForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            user = services.register_user(
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("注册成功。请创建您的单位,或申请加入已注册的单位。"))
+            return redirect("accounts:organization")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def organization(request: HttpRequest) -> HttpResponse:
+    membership = selectors.approved_membership_for(request.user)
+    if membership is None:
+        return render(
+            request,
+            "accounts/organization_choose.html",
+            {"requests": selectors.membership_requests_for(request.user)},
+        )
+    return render(
+        request,
+        "accounts/organization_detail.html",
+        {
+            "membership": membership,
+            "organization": membership.organization,
+            "pending_count": selectors.pending_request_count(membership.organization)
+            if membership.is_admin
+            else 0,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request: HttpRequest) -> HttpResponse:
+    if selectors.approved_membership_for(request.user) is not None:
+        messages.info(request, _("您已属于一个单位。"))
+        return redirect("accounts:organization")
+    form = OrganizationForm(request.POST if request.method == "POST" else None)
+    taken_uscc = None  # the code the visitor typed, for the 申请加入 link; nothing of the organisation
+    if form.is_bound:
+        valid = form.is_valid()
+        uscc = form.cleaned_data.get("uscc")  # present only when well-formed
+        existing = selectors.organization_with_uscc(uscc) if uscc else None
+        if existing is not None:
+            # Said at once, before the other fields are put right: this visitor should join, not create.
+            form.add_service_error(services.UsccAlreadyRegistered(existing))
+            taken_uscc = uscc
+        elif valid:
+            try:
+                services.create_organization(actor=request.user, **form.cleaned_data)
+            except services.UsccAlreadyRegistered as exc:
+                form.add_service_error(exc)
+                taken_uscc = uscc
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("单位已创建,您是本单位的管理员。"))
+                return redirect("accounts:organization")
+    return render(request, "accounts/organization_form.html", {"form": form, "taken_uscc": taken_uscc})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest) -> HttpResponse:
+    organization = selectors.access_organization(request.user, as_admin=True).organization
+    form = OrganizationProfileForm(request.POST if request.method == "POST" else None, instance=organization)
+    if form.is_bound and form.is_valid():
+        try:
+            services.update_organization(actor=request.user, organization=organization, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("单位信息已保存。"))
+            return redirect("accounts:organization")
+    return render(
+        request,
+        "accounts/organization_form.html",
+        {"form": form, "editing": True, "uscc": organization.uscc},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_join(request: HttpRequest) -> HttpResponse:
+    if selectors.approved_membership_for(request.user) is not None:
+        messages.info(request, _("您已属于一个单位。"))
+        return redirect("accounts:organization")
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+    else:
+        form = JoinForm(initial={"uscc": request.GET.get("uscc", "")})
+    if form.is_bound and form.is_valid():
+        try:
+            services.request_membership(actor=request.user, uscc=form.cleaned_data["uscc"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("已提交加入申请,请等待该单位管理员审核。"))
+            return redirect("accounts:organization")
+    return render(request, "accounts/organization_join.html", {"form": form})
+
+
+@login_required
+@require_GET
+def members(request: HttpRequest) -> HttpResponse:
+    organization = selectors.access_organization(request.user, as_admin=True).organization
+    return render(
+        request,
+        "accounts/members.html",
+        {"organization": organization, "memberships": selectors.organization_members(organization)},
+    )
+
+
+@login_required
+@require_POST
+def approve_member(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.access_membership_request(request.user, pk)
+    try:
+        services.approve_membership(actor=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已批准 %(name)s 加入本单位。") % {"name": membership.user.display_name})
+    return redirect("accounts:members")
+
+
+@login_required
+@require_POST
+def reject_member(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.access_membership_request(request.user, pk)
+    try:
+        services.reject_membership(actor=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已拒绝 %(name)s 的加入申请。") % {"name": membership.user.display_name})
+    return redirect("accounts:members")

@@ -1,0 +1,68 @@
+"""Uploaded materials are checked by what they are, not by what they are called."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+# content type → file suffix stored on disk
+ALLOWED = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/ofd": ".ofd",
+}
+ALLOWED_LABEL = "PDF、JPG、PNG、OFD"
+
+
+def sniff(upload: UploadedFile) -> str:
+    """The content type of the upload as read from its bytes, or ValidationError in the user's language."""
+    if upload.size is None or upload.size == 0:
+        raise ValidationError(_("文件是空的,请重新选择。"), code="empty")
+    limit = settings.MATERIAL_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件“%(name)s”大小为 %(size).1f MB,超过 %(limit)d MB 的上限。")
+            % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit // 1024 // 1024},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else ""
+    if mime in ("application/pdf", "image/jpeg", "image/png"):
+        return mime
+    if head.startswith(b"PK\x03\x04") and _is_ofd(upload):
+        return "application/ofd"
+    raise ValidationError(
+        _("文件“%(name)s”不是 %(allowed)s 格式(按文件内容识别,与文件名无关)。")
+        % {"name": upload.name, "allowed": ALLOWED_LABEL},
+        code="bad_type",
+    )
+
+
+def _is_ofd(upload: UploadedFile) -> bool:
+    # OFD (GB/T 33190) is a ZIP package whose entry point is OFD.xml at the root.
+    try:
+        with zipfile.ZipFile(upload) as package:
+            return "OFD.xml" in package.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+def sha256_of(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

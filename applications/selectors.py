@@ -1,0 +1,108 @@
+"""Reads for the enterprise's pages, each with a constant number of queries, and the one access helper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from accounts.selectors import organization_for
+from policies import rules
+from policies.services import quote_item
+
+from .models import Application, Call, CallItem
+
+
+def application_for(user, pk: int, *, queryset: QuerySet[Application] | None = None) -> Application:
+    """The application if it belongs to the user's organisation; 404 otherwise, so ids reveal nothing."""
+    organization = organization_for(user)
+    if organization is None:
+        raise Http404
+    queryset = queryset if queryset is not None else Application.objects.all()
+    try:
+        return queryset.select_related("call_item__call__round", "item__round", "organization").get(
+            pk=pk, organization=organization
+        )
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def open_call_items(at: datetime | None = None) -> QuerySet[CallItem]:
+    """Items open for application right now: call window open and round valid today (10(5))."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    return (
+        CallItem.objects.filter(
+            call__opens_at__lte=at,
+            call__closes_at__gt=at,
+            call__round__valid_from__lte=today,
+            call__round__valid_until__gte=today,
+        )
+        .exclude(call__round__status="draft")
+        .select_related("call__round", "item__article")
+        .order_by("call__closes_at", "item__sort_order")
+    )
+
+
+def dashboard_applications(organization: Organization) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(organization=organization)
+        # call.round too: next_action asks Call.is_open, which reads the round's validity.
+        .select_related("call_item__call__round", "item")
+        .order_by("-updated_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class NextAction:
+    text: str
+    url_name: str = ""  # "edit", "detail" or ""
+
+
+def next_action(application: Application, *, at: datetime | None = None) -> NextAction:
+    """What the enterprise must do next, in words, for the dashboard."""
+    status = Application.Status
+    call = application.call_item.call
+    if application.status == status.DRAFT:
+        if not call.is_open(at):
+            return NextAction(_("申报批次已截止,草稿不能再提交。"))
+        closes = timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")
+        return NextAction(_("填写完整并上传材料后提交(截止 %(closes)s)。") % {"closes": closes}, "edit")
+    if application.status == status.RETURNED:
+        return NextAction(_("按退回意见修改后重新提交。"), "edit")
+    if application.status == status.SUBMITTED:
+        return NextAction(_("等待区科委受理,无需操作。"))
+    if application.status in (status.ACCEPTED, status.UNDER_REVIEW):
+        return NextAction(_("评审中,无需操作。"))
+    if application.status in (status.RECOMMENDED, status.PUBLICIZED):
+        return NextAction(_("等待公示结束。"))
+    if application.status == status.RECOGNISED:
+        return NextAction(_("已认定,等待区财政局拨付。"))
+    return NextAction("")
+
+
+def application_quote(application: Application, *, at: datetime | None = None) -> rules.Quote:
+    """The engine's ceiling for this application as it stands, counting what the organisation was already
+    awarded this year, for this project and for this matter. Raises rules.FactError on bad facts."""
+    call_item = application.call_item
+    return quote_item(
+        item=application.item,
+        raw_facts=application.facts,
+        on=timezone.localdate(at) if at else None,
+        organization=application.organization,
+        year=call_item.call.year,
+        matter=application.matter_ref,
+        call_rate=call_item.rate,
+        call_ceiling_fen=call_item.ceiling_fen,
+        exclude_application_id=application.pk,
+    )
+
+
+def open_calls(at: datetime | None = None) -> QuerySet[Call]:
+    at = at or timezone.now()
+    return Call.objects.filter(opens_at__lte=at, closes_at__gt=at).select_related("round")

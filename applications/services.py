@@ -1,0 +1,253 @@
+"""Every change of an application's state: one function each, locked, checked, recorded on the timeline.
+
+Notifications (issue 6) and the audit trail (issue 7) hook in where the comments say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from accounts.selectors import organization_for
+from policies import rules
+
+from . import materials
+from .models import Application, ApplicationRevision, Attachment, CallItem, NumberSequence, StatusEvent
+from .selectors import application_quote
+
+MATTER_FIELDS = ("matter_type", "matter_ref", "project_name", "description")
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call_item__call__round", "item__round", "organization")
+        .get(pk=application.pk)
+    )
+
+
+def _check_member(actor, application: Application) -> None:
+    organization = organization_for(actor)
+    if organization is None or organization.pk != application.organization_id:
+        raise PermissionDenied(_("只有本单位的成员可以操作本单位的申报。"))
+
+
+def _record(application: Application, status: str, actor, note: str = "", at: datetime | None = None) -> None:
+    application.status = status
+    application.save(update_fields=["status", "updated_at"])
+    StatusEvent.objects.create(
+        application=application, status=status, actor=actor, note=note, at=at or timezone.now()
+    )
+
+
+def _clean_facts(application: Application, facts: Mapping[str, object]) -> dict[str, str]:
+    # Only the item's own facts are kept, as the text typed; the engine parses them at every quote.
+    names = {fact.name for fact in application.item.facts.all()}
+    return {name: str(value).strip() for name, value in facts.items() if name in names and value is not None}
+
+
+@transaction.atomic
+def start_application(
+    *, actor, call_item: CallItem, facts: Mapping[str, object] | None = None, at: datetime | None = None
+) -> Application:
+    """A new draft for the actor's organisation under an open call item (facts may come from the
+    calculator)."""
+    organization = organization_for(actor)
+    if organization is None:
+        raise PermissionDenied(_("请先创建或加入申报单位。"))
+    if not call_item.call.is_open(at):
+        raise ValidationError(_("该申报批次当前不在受理期内。"))
+    application = Application(
+        organization=organization, call_item=call_item, item=call_item.item, created_by=actor
+    )
+    application.facts = _clean_facts(application, facts or {})
+    application.save()
+    StatusEvent.objects.create(application=application, status=Application.Status.DRAFT, actor=actor)
+    return application
+
+
+@transaction.atomic
+def save_draft(*, actor, application: Application, facts: Mapping[str, object], **matter: str) -> Application:
+    """Keep what the enterprise typed, as it types: drafts are never lost (they survive logout)."""
+    application = _locked(application)
+    _check_member(actor, application)
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交,当前状态下不能修改。"))
+    unknown = set(matter) - set(MATTER_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+    application.facts = _clean_facts(application, facts)
+    for name, value in matter.items():
+        setattr(application, name, (value or "").strip())
+    application.full_clean(exclude=["organization", "call_item", "item", "created_by", "number"])
+    application.save()
+    return application
+
+
+@transaction.atomic
+def add_attachment(
+    *, actor, application: Application, material_code: str, upload: UploadedFile
+) -> Attachment:
+    application = _locked(application)
+    _check_member(actor, application)
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交,当前状态下不能修改材料。"))
+    if not application.item.materials.filter(code=material_code).exists():
+        raise ValidationError(_("该项目没有这项材料。"))
+    content_type = materials.sniff(upload)
+    digest = materials.sha256_of(upload)
+    attachment = Attachment(
+        application=application,
+        material_code=material_code,
+        original_name=(upload.name or "file")[:200],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    # Saved under a random name with the suffix of what it really is, never the name it came with.
+    attachment.file.save(f"upload{materials.ALLOWED[content_type]}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, actor, attachment: Attachment) -> None:
+    application = _locked(attachment.application)
+    _check_member(actor, application)
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交,当前状态下不能修改材料。"))
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk, application=application)
+    if attachment.revisions.exists():
+        # Part of an earlier revision: kept for the record, only dropped from the next submission.
+        attachment.is_current = False
+        attachment.save(update_fields=["is_current"])
+    else:
+        attachment.file.delete(save=False)
+        attachment.delete()
+
+
+def missing_materials(application: Application) -> list[str]:
+    present = set(application.attachments.filter(is_current=True).values_list("material_code", flat=True))
+    return [m.name for m in application.item.materials.all() if m.required and m.code not in present]
+
+
+def submission_problems(
+    application: Application, *, at: datetime | None = None
+) -> tuple[list[str], rules.Quote | None]:
+    """Everything that stops a submission, in words the enterprise can act on, and the quote if any."""
+    problems: list[str] = []
+    call = application.call_item.call
+    at = at or timezone.now()
+    if not call.is_open(at):
+        if not call.round.is_valid_on(timezone.localdate(at)):
+            problems.append(_("政策已不在有效期内(第十条第五款),不能提交。"))
+        else:
+            problems.append(
+                _("不在申报批次的受理时间内(%(opens)s 至 %(closes)s)。")
+                % {
+                    "opens": timezone.localtime(call.opens_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    "closes": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M:%S"),
+                }
+            )
+    if not application.matter_type or not application.matter_ref:
+        problems.append(_("请填写事项类型和事项名称或编号(第十条第二款按事项判断是否重复享受)。"))
+    if not application.project_name:
+        problems.append(_("请填写项目名称。"))
+    quote = None
+    try:
+        quote = application_quote(application, at=at)
+    except rules.FactError as exc:
+        problems.extend(exc.errors.values())
+    else:
+        problems.extend(quote.reasons)
+        if quote.eligible and quote.amount <= 0:
+            problems.append(_("按已获资助计算,本次可获金额为 0,无需申报。"))
+    missing = missing_materials(application)
+    if missing:
+        problems.append(_("缺少必需的材料:%(names)s。") % {"names": "、".join(missing)})
+    return problems, quote
+
+
+def _next_number(application: Application) -> str:
+    year = application.call_item.call.year
+    code = application.item.code
+    sequence, _created = NumberSequence.objects.get_or_create(year=year, item_code=code)
+    sequence = NumberSequence.objects.select_for_update().get(pk=sequence.pk)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"CNAI-{year}-{code}-{sequence.last:05d}"
+
+
+@transaction.atomic
+def submit_application(*, actor, application: Application, at: datetime | None = None) -> ApplicationRevision:
+    """Freeze facts, quote and materials into a numbered revision. Refused with every problem at once."""
+    at = at or timezone.now()
+    application = _locked(application)
+    _check_member(actor, application)
+    if not application.is_editable:
+        raise ValidationError(
+            _("该申报当前状态为“%(status)s”,不能提交。") % {"status": application.get_status_display()}
+        )
+    problems, _quote = submission_problems(application, at=at)
+    if problems:
+        raise ValidationError(problems)
+    # The frozen record is the official one: its explanation is kept in Chinese, whatever the
+    # language of the page the enterprise submitted from.
+    with translation.override(settings.LANGUAGE_CODE):
+        quote = application_quote(application, at=at)
+    resubmission = application.status == Application.Status.RETURNED
+    if not application.number:
+        application.number = _next_number(application)
+        application.submitted_at = at
+    application.requested_fen = rules.yuan_to_fen(quote.amount)
+    application.save(update_fields=["number", "submitted_at", "requested_fen", "updated_at"])
+    revision = ApplicationRevision.objects.create(
+        application=application,
+        number=application.revisions.count() + 1,
+        submitted_at=at,
+        submitted_by=actor,
+        facts=dict(application.facts),
+        quote=quote.as_dict(),
+        amount_fen=application.requested_fen,
+        **{name: getattr(application, name) for name in MATTER_FIELDS},
+    )
+    revision.attachments.set(application.attachments.filter(is_current=True))
+    note = _("重新提交(第 %(n)d 版)") % {"n": revision.number} if resubmission else ""
+    _record(application, Application.Status.SUBMITTED, actor, note, at)
+    # Notifications to intake officers come with issue 6 (transaction.on_commit).
+    return revision
+
+
+@transaction.atomic
+def withdraw_application(*, actor, application: Application, reason: str = "") -> Application:
+    application = _locked(application)
+    _check_member(actor, application)
+    if not application.can_withdraw:
+        raise ValidationError(
+            _("该申报当前状态为“%(status)s”,不能撤回。") % {"status": application.get_status_display()}
+        )
+    _record(application, Application.Status.WITHDRAWN, actor, reason.strip())
+    return application
+
+
+@transaction.atomic
+def return_for_correction(*, actor, application: Application, reasons: str) -> Application:
+    """退回补正 by an intake officer: the enterprise sees the reasons, edits and resubmits."""
+    if not actor.has_role(Role.INTAKE_OFFICER):
+        raise PermissionDenied(_("只有受理人员可以退回补正。"))
+    application = _locked(application)
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(_("只有已提交、尚未受理的申报可以退回补正。"))
+    if not reasons.strip():
+        raise ValidationError(_("请写明退回补正的原因。"))
+    _record(application, Application.Status.RETURNED, actor, reasons.strip())
+    return application

@@ -1,0 +1,498 @@
+"""The enterprise's pages: dashboard, open calls, starting, the wizard, materials, submission, detail.
+
+Thin: reads go through `selectors`, every change through `services`. Every object page fetches the
+application with `selectors.application_for`, so another organisation's application, attachment or
+revision — or an id that does not exist — is the same 404. Every page works without JavaScript;
+`static/js/application.js` only saves the round trip (autosave and the live ceiling).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import organization_for
+from policies import rules
+
+from . import services
+from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
+from .models import Application, Attachment, CallItem, StatusEvent
+from .selectors import (
+    application_for,
+    application_quote,
+    dashboard_applications,
+    next_action,
+    open_call_items,
+)
+
+
+def _organization_url() -> str:
+    # The accounts app owns the organisation page; fall back to its path while its URLs are not wired.
+    try:
+        return reverse("accounts:organization")
+    except NoReverseMatch:
+        return "/accounts/organization/"
+
+
+def organization_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login, then the user's approved organisation (passed to the view); without one, to the
+    organisation page with a message. Staff without an organisation are treated the same way."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        organization = organization_for(request.user)
+        if organization is None:
+            messages.info(request, _("请先创建或加入申报单位,经审核通过后即可在线申报。"))
+            return redirect(_organization_url())
+        return view(request, organization, *args, **kwargs)
+
+    return wrapper
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _error_map(exc: ValidationError) -> dict[str, str]:
+    if hasattr(exc, "error_dict"):
+        return {name: str(errors[0]) for name, errors in exc.message_dict.items()}
+    return {"__all__": _messages_of(exc)}
+
+
+def _not_editable(request: HttpRequest, application: Application) -> HttpResponse:
+    messages.info(
+        request,
+        _("该申报当前状态为“%(status)s”,不能修改。") % {"status": application.get_status_display()},
+    )
+    return redirect("applications:detail", pk=application.pk)
+
+
+# ---------------------------------------------------------------- dashboard and calls
+
+
+@organization_required
+@require_GET
+def dashboard(request: HttpRequest, organization) -> HttpResponse:
+    now = timezone.now()
+    rows = []
+    for application in dashboard_applications(organization):
+        action = next_action(application, at=now)
+        url = reverse(f"applications:{action.url_name}", args=[application.pk]) if action.url_name else ""
+        rows.append({"application": application, "action": action, "action_url": url})
+    return render(request, "applications/dashboard.html", {"organization": organization, "rows": rows})
+
+
+@organization_required
+@require_GET
+def calls(request: HttpRequest, organization) -> HttpResponse:
+    grouped: dict[int, dict] = {}
+    for call_item in open_call_items():
+        entry = grouped.setdefault(call_item.call_id, {"call": call_item.call, "items": []})
+        entry["items"].append(call_item)
+    return render(request, "applications/calls.html", {"calls": list(grouped.values())})
+
+
+# ---------------------------------------------------------------- starting an application
+
+
+def _facts_from(data: Mapping[str, str], call_item: CallItem) -> dict[str, str]:
+    # Only the item's own facts are carried over from the calculator (not its "already awarded" fields).
+    return {fact.name: data[fact.name] for fact in call_item.item.facts.all() if data.get(fact.name)}
+
+
+def _confirmation(
+    request: HttpRequest, call_item: CallItem, facts: dict[str, str], *, status: int = 200
+) -> HttpResponse:
+    item = call_item.item
+    return render(
+        request,
+        "applications/start.html",
+        {
+            "call_item": call_item,
+            "call": call_item.call,
+            "item": item,
+            "is_open": call_item.call.is_open(),
+            "facts": facts,
+            "fact_rows": fact_rows(item, facts) if facts else [],
+        },
+        status=status,
+    )
+
+
+@organization_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, organization, call_item_id: int) -> HttpResponse:
+    call_item = get_object_or_404(
+        CallItem.objects.exclude(call__round__status="draft").select_related(
+            "call__round", "item__round", "item__article"
+        ),
+        pk=call_item_id,
+    )
+    if request.method == "GET":
+        return _confirmation(request, call_item, _facts_from(request.GET, call_item))
+    facts = _facts_from(request.POST, call_item)
+    try:
+        application = services.start_application(actor=request.user, call_item=call_item, facts=facts)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("请先创建或加入申报单位。"))
+        return redirect(_organization_url())
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+        return _confirmation(request, call_item, facts, status=400)
+    messages.success(request, _("已创建申报草稿。请填写项目信息、上传材料后提交。"))
+    return redirect("applications:edit", pk=application.pk)
+
+
+@organization_required
+@require_GET
+def start_from_calculator(request: HttpRequest, organization) -> HttpResponse:
+    """用这些数据申报: the calculator's round and item → the open call item for it, facts carried along."""
+    items = open_call_items().filter(item__code=request.GET.get("item", ""))
+    if request.GET.get("round"):
+        items = items.filter(call__round__code=request.GET["round"])
+    call_item = items.first()
+    if call_item is None:
+        raise Http404("no open call for this item")
+    return _confirmation(request, call_item, _facts_from(request.GET, call_item))
+
+
+# ---------------------------------------------------------------- the wizard
+
+
+def _save(
+    request: HttpRequest, application: Application, facts_form: FactsForm, matter_form: MatterForm
+) -> tuple[Application | None, dict[str, str]]:
+    """Save the draft as typed (bad facts included: a draft keeps what was typed); refuse only what
+    cannot be stored (an unknown matter type, a text over its length)."""
+    if not matter_form.is_valid():
+        return None, matter_form.error_map()
+    try:
+        saved = services.save_draft(
+            actor=request.user,
+            application=application,
+            facts=facts_form.raw_facts(),
+            **matter_form.cleaned_data,
+        )
+    except ValidationError as exc:
+        return None, _error_map(exc)
+    return saved, {}
+
+
+def _live_quote(
+    application: Application, facts_form: FactsForm, *, quiet_when_blank: bool = False
+) -> tuple[rules.Quote | None, dict[str, str]]:
+    """The engine's ceiling for the draft as saved, or the per-field messages."""
+    if quiet_when_blank and not any(str(v).strip() for v in (application.facts or {}).values()):
+        # A fresh draft shows the empty form, not a page of "请填写" messages (as the calculator does).
+        return None, {}
+    try:
+        return application_quote(application), {}
+    except rules.FactError as exc:
+        return None, facts_form.show_errors(exc.errors)
+
+
+def _wizard(
+    request: HttpRequest,
+    application: Application,
+    facts_form: FactsForm,
+    matter_form: MatterForm,
+    quote: rules.Quote | None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    item = application.item
+    returned_note = None
+    if application.status == Application.Status.RETURNED:
+        returned_note = (
+            application.events.filter(status=Application.Status.RETURNED).order_by("-at", "-id").first()
+        )
+    return render(
+        request,
+        "applications/edit.html",
+        {
+            "application": application,
+            "item": item,
+            "call": application.call_item.call,
+            "facts_form": facts_form,
+            "matter_form": matter_form,
+            "quote": quote,
+            "fact_errors": bool(facts_form.errors),
+            "materials": _materials_with_files(application),
+            "returned": returned_note,
+            "accept": ACCEPT,
+            "max_mb": _max_mb(),
+        },
+        status=status,
+    )
+
+
+def _max_mb() -> int:
+    return settings.MATERIAL_MAX_BYTES // 1024 // 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    if not application.is_editable:
+        return _not_editable(request, application)
+    if request.method == "POST":
+        facts_form = FactsForm(request.POST, item=application.item)
+        matter_form = MatterForm(request.POST)
+        saved, errors = _save(request, application, facts_form, matter_form)
+        if saved is None:
+            if "__all__" in errors:
+                messages.error(request, errors["__all__"])
+            messages.error(request, _("草稿未保存,请按提示更正。"))
+            # No ceiling: the saved draft is not what the form now shows.
+            return _wizard(request, application, facts_form, matter_form, None, status=400)
+        messages.success(request, _("草稿已保存。"))
+        if request.POST.get("next") == "submit":
+            return redirect("applications:submit", pk=saved.pk)
+        return redirect("applications:edit", pk=saved.pk)
+    data = draft_data(application)
+    facts_form = FactsForm(data, item=application.item)
+    matter_form = MatterForm(data)
+    quote, _errors = _live_quote(application, facts_form, quiet_when_blank=True)
+    return _wizard(request, application, facts_form, matter_form, quote)
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, pk: int) -> JsonResponse:
+    """application.js posts the wizard here as the enterprise types: 200 with the ceiling, 400 with a
+    message per field (the draft is still saved when only the facts are wrong), 409 when not editable."""
+    application = application_for(request.user, pk)
+    if not application.is_editable:
+        message = _("该申报当前状态为“%(status)s”,不能修改。") % {"status": application.get_status_display()}
+        return _autosave_json(None, None, {"__all__": message}, status=409)
+    facts_form = FactsForm(request.POST, item=application.item)
+    matter_form = MatterForm(request.POST)
+    saved, errors = _save(request, application, facts_form, matter_form)
+    if saved is None:
+        return _autosave_json(None, None, errors, status=400)
+    quote, errors = _live_quote(saved, facts_form)
+    return _autosave_json(saved, quote, errors, status=200 if quote else 400)
+
+
+def _autosave_json(
+    saved: Application | None, quote: rules.Quote | None, errors: dict[str, str], *, status: int
+) -> JsonResponse:
+    saved_at = timezone.localtime(saved.updated_at).isoformat(timespec="seconds") if saved else None
+    return JsonResponse(
+        {"saved_at": saved_at, "quote": quote.as_dict() if quote else None, "errors": errors},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# ---------------------------------------------------------------- materials
+
+
+def _back_to_materials(application: Application) -> HttpResponse:
+    if not application.is_editable:
+        return redirect("applications:detail", pk=application.pk)
+    return redirect(reverse("applications:edit", args=[application.pk]) + "#materials")
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return _back_to_materials(application)
+    try:
+        attachment = services.add_attachment(
+            actor=request.user,
+            application=application,
+            material_code=form.cleaned_data["material_code"],
+            upload=form.cleaned_data["file"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("已上传“%(name)s”。") % {"name": attachment.original_name})
+    return _back_to_materials(application)
+
+
+@login_required
+@require_POST
+def remove_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    attachment = get_object_or_404(application.attachments.filter(is_current=True), pk=attachment_id)
+    try:
+        services.remove_attachment(actor=request.user, attachment=attachment)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("已删除“%(name)s”。") % {"name": attachment.original_name})
+    return _back_to_materials(application)
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """The file, only to the application's own organisation; always as a download, never rendered."""
+    application = application_for(request.user, pk)
+    attachment: Attachment = get_object_or_404(application.attachments.all(), pk=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("file missing from storage") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,  # as sniffed at upload, not as the browser claimed
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- submitting
+
+
+def _materials_with_files(application: Application) -> list[dict]:
+    current = list(application.attachments.filter(is_current=True))
+    return [
+        {"material": m, "files": [a for a in current if a.material_code == m.code]}
+        for m in application.item.materials.all()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    if not application.is_editable:
+        return _not_editable(request, application)
+    status = 200
+    if request.method == "POST":
+        try:
+            revision = services.submit_application(actor=request.user, application=application)
+        except ValidationError as exc:
+            problems = [str(m) for m in exc.messages]
+            _ignored, quote = services.submission_problems(application)
+            status = 400
+        else:
+            number = revision.application.number
+            messages.success(request, _("已提交,申报编号 %(number)s。") % {"number": number})
+            return redirect("applications:detail", pk=application.pk)
+    else:
+        problems, quote = services.submission_problems(application)
+    return render(
+        request,
+        "applications/submit.html",
+        {
+            "application": application,
+            "item": application.item,
+            "call": application.call_item.call,
+            "problems": problems,
+            "quote": quote,
+            "fact_rows": fact_rows(application.item, application.facts),
+            "materials": _materials_with_files(application),
+        },
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- detail, revisions, withdrawal
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = application_for(
+        request.user,
+        pk,
+        queryset=Application.objects.prefetch_related("revisions__attachments"),
+    )
+    material_names = {m.code: m.name for m in application.item.materials.all()}
+    revisions = list(application.revisions.all())
+    for revision in revisions:
+        revision.files = [
+            {"name": material_names.get(a.material_code, a.material_code), "attachment": a}
+            for a in revision.attachments.all()
+        ]
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "item": application.item,
+            "call": application.call_item.call,
+            "events": list(StatusEvent.objects.filter(application=application).order_by("at", "id")),
+            "revisions": revisions,
+            "fact_rows": fact_rows(application.item, application.facts),
+        },
+    )
+
+
+@login_required
+@require_GET
+def revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    frozen = get_object_or_404(application.revisions.prefetch_related("attachments"), number=number)
+    material_names = {m.code: m.name for m in application.item.materials.all()}
+    files = [
+        {"name": material_names.get(a.material_code, a.material_code), "attachment": a}
+        for a in frozen.attachments.all()
+    ]
+    return render(
+        request,
+        "applications/revision.html",
+        {
+            "application": application,
+            "item": application.item,
+            "revision": frozen,
+            "quote": frozen.quote,
+            "fact_rows": fact_rows(application.item, frozen.facts),
+            "files": files,
+            "matter_type_label": dict(Application.MatterType.choices).get(frozen.matter_type, ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation (works without JavaScript); POST: withdraw, with an optional reason."""
+    application = application_for(request.user, pk)
+    if not application.can_withdraw:
+        messages.error(
+            request,
+            _("该申报当前状态为“%(status)s”,不能撤回。") % {"status": application.get_status_display()},
+        )
+        return redirect("applications:detail", pk=application.pk)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_application(
+                actor=request.user, application=application, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, _("申报已撤回。"))
+        return redirect("applications:detail", pk=application.pk)
+    return render(
+        request,
+        "applications/withdraw.html",
+        {"application": application, "item": application.item, "form": form},
+        status=400 if form.is_bound else 200,
+    )
