@@ -19,6 +19,6 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "uscc", "registered_in_changning", "operating_status", "credit_status")
-    list_filter = ("registered_in_changning", "operating_status", "credit_status")
+    list_filter = ("registered_in_changning", "operating_status", "credit_status", "uscc_checksum_ok")
     search_fields = ("name", "uscc")
     inlines = [MembershipInline]

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, normalize_uscc, parse_identifier
+from .models import Organization, normalize_uscc, parse_identifier, uscc_checksum_fails
 
 YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
 
@@ -111,6 +111,13 @@ class OrganizationForm(AccessibleFormMixin, forms.ModelForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    # Only for a code whose check digit fails: some real codes do (issue 4); intake verifies them.
+    uscc_checksum_confirmed = forms.BooleanField(
+        label=_("我确认该代码与营业执照一致(校验位未通过,将由受理人员核实)"),
+        required=False,
+        help_text=_("仅当代码与营业执照完全一致、但系统提示校验位不正确时勾选。"),
+    )
+
     class Meta:
         model = Organization
         fields = [
@@ -133,9 +140,31 @@ class OrganizationForm(AccessibleFormMixin, forms.ModelForm):
         for name in self.required_fields:
             if name in self.fields:
                 self.fields[name].required = True
+        if "uscc_checksum_confirmed" in self.fields:
+            # Right below the code it confirms, not at the end of the form.
+            order = list(self.fields)
+            order.remove("uscc_checksum_confirmed")
+            order.insert(order.index("uscc") + 1, "uscc_checksum_confirmed")
+            self.order_fields(order)
 
     def clean_uscc(self) -> str:
         return normalize_uscc(self.cleaned_data["uscc"])
+
+    @property
+    def offers_checksum_confirmation(self) -> bool:
+        """The box is shown once a typed code fails only its check digit (or was already ticked)."""
+        if not self.is_bound or "uscc_checksum_confirmed" not in self.fields:
+            return False
+        return uscc_checksum_fails(normalize_uscc(self.data.get("uscc", ""))) or bool(
+            self.data.get("uscc_checksum_confirmed")
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("uscc_checksum_confirmed") and uscc_checksum_fails(cleaned.get("uscc", "")):
+            # The model then accepts the failing check digit (Organization.clean).
+            self.instance.uscc_checksum_ok = False
+        return cleaned
 
     def validate_unique(self) -> None:
         # services.create_organization refuses a registered USCC with the masked-contact message.
@@ -146,6 +175,7 @@ class OrganizationProfileForm(OrganizationForm):
     """Edit: the USCC is not a field, so it cannot be changed (services refuse it too)."""
 
     uscc = None  # removes the field declared on OrganizationForm
+    uscc_checksum_confirmed = None
 
     class Meta(OrganizationForm.Meta):
         fields = [name for name in OrganizationForm.Meta.fields if name != "uscc"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from .roles import Role
@@ -22,6 +23,28 @@ def validate_uscc(value: str) -> None:
             code="invalid_uscc",
             params={"value": value},
         ) from exc
+
+
+def uscc_checksum_fails(value: str) -> bool:
+    """Well-formed — 18 characters of the USCC alphabet — but the check digit does not match.
+
+    Some real, registered codes are like this; such an organisation may be created only when its
+    administrator confirms the code against the licence, and an intake officer verifies it (issue 4).
+    """
+    try:
+        stdnum_uscc.validate(value or "")
+    except InvalidChecksum:
+        return True
+    except StdnumValidationError:
+        return False
+    return False
+
+
+def validate_uscc_form(value: str) -> None:
+    """The field's validator: the shape of a USCC. Organization.clean() checks the check digit
+    unless the row records that it fails (uscc_checksum_ok=False)."""
+    if not uscc_checksum_fails(value):
+        validate_uscc(value)
 
 
 def normalize_uscc(value: str) -> str:
@@ -133,7 +156,14 @@ class Organization(models.Model):
         GOOD = "good", _("良好")
         SERIOUS_DISHONEST = "serious_dishonest", _("列入严重失信名单")
 
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc])
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_form]
+    )
+    uscc_checksum_ok = models.BooleanField(
+        _("统一社会信用代码校验位正确"),
+        default=True,
+        help_text=_("未通过校验位检查的代码须由申报单位确认与营业执照一致,并由受理人员核实后方可受理。"),
+    )
     name = models.CharField(_("单位名称"), max_length=200)
     registered_address = models.CharField(_("注册地址"), max_length=300, blank=True)
     registered_in_changning = models.BooleanField(_("在长宁区依法设立"), default=False)
@@ -159,6 +189,14 @@ class Organization(models.Model):
 
     def clean(self) -> None:
         self.uscc = normalize_uscc(self.uscc)
+        if not uscc_checksum_fails(self.uscc):
+            # The flag is False only for a code that really fails; a correct code clears it.
+            self.uscc_checksum_ok = True
+        elif self.uscc_checksum_ok:
+            try:
+                validate_uscc(self.uscc)
+            except ValidationError as exc:
+                raise ValidationError({"uscc": exc.error_list}) from exc
 
     def article2_facts(self) -> dict[str, object]:
         """The Art. 2 facts in the shape the rules engine reads."""

@@ -18,3 +18,12 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}
+
+
+def group_for(role: Role):
+    """The role's group. Created by a data migration; recreated if something (a test database flush,
+    a careless admin) removed it, because a missing group must not stop a sign-up."""
+    from django.contrib.auth.models import Group
+
+    group, _created = Group.objects.get_or_create(name=role.value)
+    return group

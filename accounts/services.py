@@ -9,7 +9,6 @@ never changes after creation.
 import secrets
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,9 +23,10 @@ from .models import (
     User,
     normalize_uscc,
     parse_identifier,
+    uscc_checksum_fails,
     validate_uscc,
 )
-from .roles import Role
+from .roles import Role, group_for
 
 # What an organisation's administrator may change on its profile; the USCC is not among them.
 EDITABLE_ORGANIZATION_FIELDS = frozenset(
@@ -93,7 +93,7 @@ def register_user(*, identifier: str, password: str, name: str = "") -> User:
             user.save()
     except IntegrityError as exc:
         raise ValidationError({"identifier": [_duplicate_identifier()]}) from exc
-    user.groups.add(Group.objects.get(name=Role.APPLICANT.value))
+    user.groups.add(group_for(Role.APPLICANT))
     # Later issue: schedule the welcome notification here with transaction.on_commit.
     return user
 
@@ -113,16 +113,25 @@ def _duplicate_identifier() -> ValidationError:
 
 
 @transaction.atomic
-def create_organization(*, actor: User, uscc: str, name: str, **fields: Any) -> Organization:
-    """The actor's organisation, with the actor as its approved administrator."""
+def create_organization(
+    *, actor: User, uscc: str, name: str, uscc_checksum_confirmed: bool = False, **fields: Any
+) -> Organization:
+    """The actor's organisation, with the actor as its approved administrator.
+
+    A code whose check digit fails is refused unless the actor confirms it matches the business
+    licence (`uscc_checksum_confirmed`); it is then saved with uscc_checksum_ok=False, and an intake
+    officer must record why it is genuine before accepting an application (reviews.services.intake).
+    """
     _lock_user(actor)
     _refuse_second_organization(actor)
     _check_fields(fields)
-    code = _checked_uscc(uscc)
+    code = _checked_uscc(uscc, allow_bad_checksum=uscc_checksum_confirmed)
     existing = selectors.organization_with_uscc(code)
     if existing is not None:
         raise UsccAlreadyRegistered(existing)
-    organization = Organization(uscc=code, name=name, **fields)
+    organization = Organization(
+        uscc=code, name=name, uscc_checksum_ok=not uscc_checksum_fails(code), **fields
+    )
     organization.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
@@ -161,8 +170,12 @@ def request_membership(*, actor: User, uscc: str) -> Membership:
     """Ask to join the organisation with this USCC; its administrator decides."""
     _lock_user(actor)
     _refuse_second_organization(actor)
-    code = _checked_uscc(uscc)
+    # A failing check digit may still be an organisation created with the confirmation; any other
+    # code that fails it is a typo and gets the usual message.
+    code = _checked_uscc(uscc, allow_bad_checksum=True)
     organization = selectors.organization_with_uscc(code)
+    if organization is None and uscc_checksum_fails(code):
+        _checked_uscc(code)
     if organization is None:
         raise ValidationError(
             {"uscc": [_("尚无单位以该统一社会信用代码注册。请核对代码,或创建单位。")]},
@@ -217,8 +230,10 @@ def _refuse_second_organization(actor: User) -> None:
         raise ValidationError(_("您已属于一个单位,不能再创建或加入其他单位。"), code="already_member")
 
 
-def _checked_uscc(uscc: str) -> str:
+def _checked_uscc(uscc: str, *, allow_bad_checksum: bool = False) -> str:
     code = normalize_uscc(uscc)
+    if allow_bad_checksum and uscc_checksum_fails(code):
+        return code
     try:
         validate_uscc(code)
     except ValidationError as exc:

@@ -26,6 +26,10 @@ class CallItemForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # On the add page the call is not saved yet and the row's call_id is None; give the row its
+        # call, so that CallItem.clean still compares the item's round with the call's.
+        if data.get("call") is not None:
+            self.instance.call = data["call"]
         self.instance.ceiling_fen = _fen(data.get("ceiling"))
         self.instance.budget_fen = _fen(data.get("budget"))
         return data

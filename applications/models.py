@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -44,6 +45,23 @@ class Call(models.Model):
     guide = models.TextField(_("申报指南"), blank=True)
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"), help_text=_("精确到秒(上海时间);截止时刻起不再受理。"))
+    reviewers_per_application = models.PositiveSmallIntegerField(_("每件申报的评审专家人数"), default=3)
+    criterion_threshold = models.DecimalField(
+        _("单项评分警戒线"),
+        max_digits=2,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        help_text=_("任一评分项的平均分低于此值时提示审定人员。"),
+    )
+    total_threshold = models.DecimalField(
+        _("加权总分警戒线"),
+        max_digits=2,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        help_text=_("加权平均分(0–5)低于此值时提示审定人员。"),
+    )
+    publicity_working_days = models.PositiveSmallIntegerField(_("公示期(工作日)"), default=5)
+    review_overdue_days = models.PositiveSmallIntegerField(_("评审逾期提醒(天)"), default=14)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,7 +123,10 @@ class CallItem(models.Model):
         return f"{self.call} · {self.item}"
 
     def clean(self) -> None:
-        if self.call_id and self.item_id and self.item.round_id != self.call.round_id:
+        # The call may not be saved yet (the admin's add page): its round is known before its id.
+        # getattr: no call at all raises RelatedObjectDoesNotExist, an AttributeError.
+        call = getattr(self, "call", None)
+        if call is not None and call.round_id and self.item_id and self.item.round_id != call.round_id:
             raise ValidationError({"item": _("项目必须属于本批次的政策版本。")})
         if self.item_id and self.item.to_rule().needs_call_rate and self.rate is None:
             raise ValidationError({"rate": _("该项目的比例由年度申报指南确定,请填写本批次比例。")})
@@ -179,6 +200,14 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True)
+    acceptance_number = models.CharField(_("受理编号"), max_length=40, unique=True, null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    outcome_note = models.TextField(_("审定意见"), blank=True, help_text=_("向申报单位说明的结果和理由"))
+    released_comments = models.TextField(
+        _("专家意见(汇总)"),
+        blank=True,
+        help_text=_("审定人员发布给申报单位的综合评审意见,不含专家姓名和单项评分"),
+    )
 
     class Meta:
         verbose_name = _("申报")
@@ -190,12 +219,39 @@ class Application(models.Model):
         return self.number or f"{self.item.code} 草稿 #{self.pk}"
 
     @property
+    def requested(self):
+        return rules.fen_to_yuan(self.requested_fen)
+
+    @property
+    def awarded(self):
+        return rules.fen_to_yuan(self.awarded_fen)
+
+    @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
 
     @property
     def can_withdraw(self) -> bool:
         return self.status in self.WITHDRAWABLE
+
+
+S = Application.Status
+# Which status may follow which (DESIGN.md, Workflow). Services check every change against this.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.RETURNED, S.ACCEPTED, S.NOT_ACCEPTED, S.WITHDRAWN}),
+    S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.ACCEPTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.RECOMMENDED, S.NOT_RECOMMENDED, S.WITHDRAWN}),
+    S.RECOMMENDED: frozenset({S.PUBLICIZED, S.UNDER_REVIEW, S.NOT_RECOMMENDED, S.WITHDRAWN}),
+    S.NOT_RECOMMENDED: frozenset({S.UNDER_REVIEW, S.REJECTED}),
+    S.PUBLICIZED: frozenset({S.RECOGNISED, S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.RECOGNISED: frozenset(),
+    S.NOT_ACCEPTED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+del S
 
 
 class Attachment(models.Model):

@@ -20,7 +20,15 @@ from accounts.selectors import organization_for
 from policies import rules
 
 from . import materials
-from .models import Application, ApplicationRevision, Attachment, CallItem, NumberSequence, StatusEvent
+from .models import (
+    TRANSITIONS,
+    Application,
+    ApplicationRevision,
+    Attachment,
+    CallItem,
+    NumberSequence,
+    StatusEvent,
+)
 from .selectors import application_quote
 
 MATTER_FIELDS = ("matter_type", "matter_ref", "project_name", "description")
@@ -41,6 +49,11 @@ def _check_member(actor, application: Application) -> None:
 
 
 def _record(application: Application, status: str, actor, note: str = "", at: datetime | None = None) -> None:
+    if status not in TRANSITIONS[application.status]:
+        raise ValidationError(
+            _("申报当前状态为“%(status)s”,不能变为“%(target)s”。")
+            % {"status": application.get_status_display(), "target": Application.Status(status).label}
+        )
     application.status = status
     application.save(update_fields=["status", "updated_at"])
     StatusEvent.objects.create(
@@ -250,4 +263,30 @@ def return_for_correction(*, actor, application: Application, reasons: str) -> A
     if not reasons.strip():
         raise ValidationError(_("请写明退回补正的原因。"))
     _record(application, Application.Status.RETURNED, actor, reasons.strip())
+    return application
+
+
+def lock_application(application: Application) -> Application:
+    """The application row locked for the rest of the transaction (for the review and finance apps)."""
+    return _locked(application)
+
+
+def record_transition(
+    *,
+    application: Application,
+    status: str,
+    actor,
+    note: str = "",
+    fields: Mapping[str, object] | None = None,
+) -> Application:
+    """Move a locked application to `status` (checked against TRANSITIONS) and put it on the timeline.
+
+    The higher apps (reviews, disbursement) change an application's state only through this, inside
+    their own transaction, after their own permission checks; `fields` are saved with it.
+    """
+    for name, value in (fields or {}).items():
+        setattr(application, name, value)
+    if fields:
+        application.save(update_fields=[*fields, "updated_at"])
+    _record(application, status, actor, note)
     return application

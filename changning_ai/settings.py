@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "policies",
     "applications",
+    "reviews",
 ]
 
 MIDDLEWARE = [

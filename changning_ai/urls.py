@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -8,11 +7,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("applications/", include("applications.urls")),
+    path("review/", include("reviews.urls")),
+    path("notices/", include("reviews.public_urls")),
     path("", include("policies.urls")),
 ]
 
 admin.site.site_header = _("长宁区人工智能创新产业扶持政策申报平台 · 管理")
 admin.site.site_title = _("长宁区AI政策平台")
-
-if settings.DEBUG:  # pragma: no cover - development convenience only
-    pass

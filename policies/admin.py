@@ -14,6 +14,7 @@ from .models import (
     PolicyItem,
     PolicyRound,
     RecordedAward,
+    RubricCriterion,
 )
 
 
@@ -53,6 +54,10 @@ class ConditionInline(InlineOfItem, admin.TabularInline):
 
 class MaterialInline(InlineOfItem, admin.TabularInline):
     model = ItemMaterial
+
+
+class CriterionInline(InlineOfItem, admin.TabularInline):
+    model = RubricCriterion
 
 
 class ArticleInline(DraftOnlyMixin, admin.StackedInline):
@@ -111,7 +116,7 @@ class PolicyItemAdmin(DraftOnlyMixin, admin.ModelAdmin):
     list_filter = ("round", "formula", "running_window")
     search_fields = ("code", "name")
     list_select_related = ("round",)
-    inlines = [ItemFactInline, ConditionInline, MaterialInline]
+    inlines = [ItemFactInline, ConditionInline, MaterialInline, CriterionInline]
     ordering = ["round", "sort_order"]
 
     def _round_of(self, obj):

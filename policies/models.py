@@ -329,6 +329,31 @@ class ItemMaterial(models.Model):
         return self.name
 
 
+class RubricCriterion(models.Model):
+    """A scoring criterion of an item's review rubric (0–5, half marks), weighted; policy data per round."""
+
+    item = models.ForeignKey(PolicyItem, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("评分项"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True)
+    weight = models.DecimalField(
+        _("权重"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("评分项")
+        verbose_name_plural = _("评分项")
+        ordering = ["item", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="criterion_unique_code"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.weight})"
+
+
 class RecordedAward(models.Model):
     """An award from another district policy, recorded by staff so Art. 10(2) can count it.
 

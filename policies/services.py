@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from . import rules
 from .ledger import AwardQuery, awarded_sums
-from .models import Article, EligibilityCondition, ItemFact, ItemMaterial, PolicyItem, PolicyRound
+from .models import (
+    Article,
+    EligibilityCondition,
+    ItemFact,
+    ItemMaterial,
+    PolicyItem,
+    PolicyRound,
+    RubricCriterion,
+)
 
 ROUND_FIELDS = ("title", "short_title", "issuer", "valid_from", "valid_until", "status", "is_demo")
 ITEM_FIELDS = (
@@ -148,9 +156,11 @@ def load_round(data: Mapping[str, Any], *, source_text: str = "") -> LoadResult:
         )
 
     common_materials = data.get("common_materials") or []
+    default_rubric = data.get("default_rubric") or []
     item_ids: set[int] = set()
     for order, raw in enumerate(data.get("items") or [], start=1):
         item = _load_item(policy_round, articles, raw, order, common_materials, result)
+        _load_rubric(item, raw.get("rubric") or default_rubric, result)
         item_ids.add(item.id)
     _prune(PolicyItem.objects.filter(round=policy_round), item_ids, result, "政策项目")
     _prune(Article.objects.filter(round=policy_round), {a.id for a in articles.values()}, result, "条款")
@@ -258,6 +268,30 @@ def _load_item(policy_round, articles, raw, order, common_materials, result) -> 
     return item
 
 
+def _load_rubric(item: PolicyItem, criteria: list[Mapping[str, Any]], result: LoadResult) -> None:
+    where = f"{item.round.code} {item.code}"
+    ids = set()
+    for order, raw in enumerate(criteria, start=1):
+        weight = _decimal(raw.get("weight"), f"{where} 评分项 {raw.get('code')} weight")
+        if not weight:
+            raise PolicyDataError(f"{where}: 评分项 {raw.get('code')} 的权重必须大于 0")
+        ids.add(
+            _upsert(
+                RubricCriterion,
+                {"item": item, "code": raw["code"]},
+                {
+                    "name": raw["name"],
+                    "name_en": raw.get("name_en", ""),
+                    "weight": weight,
+                    "sort_order": order,
+                },
+                result,
+                f"{where} 评分项 {raw['code']}",
+            ).id
+        )
+    _prune(item.criteria.all(), ids, result, f"{where} 评分项")
+
+
 # ---------------------------------------------------------------- copy and publish
 
 
@@ -295,8 +329,9 @@ def copy_round(*, source: PolicyRound, code: str = "", title: str = "") -> Polic
         article.round = draft
         article.save()
         article_map[old_id] = article
-    items = source.items.prefetch_related("facts", "conditions", "materials")
+    items = source.items.prefetch_related("facts", "conditions", "materials", "criteria")
     for item in items:
+        criteria = list(item.criteria.all())
         facts, conditions, materials = (
             list(item.facts.all()),
             list(item.conditions.all()),
@@ -306,12 +341,13 @@ def copy_round(*, source: PolicyRound, code: str = "", title: str = "") -> Polic
         item.round = draft
         item.article = article_map[item.article_id]
         item.save()
-        for child in (*facts, *conditions, *materials):
+        for child in (*facts, *conditions, *materials, *criteria):
             child.pk = None
             child.item = item
         ItemFact.objects.bulk_create(facts)
         EligibilityCondition.objects.bulk_create(conditions)
         ItemMaterial.objects.bulk_create(materials)
+        RubricCriterion.objects.bulk_create(criteria)
     return draft
 
 

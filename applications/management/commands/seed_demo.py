@@ -7,13 +7,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc as stdnum_uscc
 
 from accounts.models import Membership, Organization, User
-from accounts.roles import STAFF_ROLES, Role
+from accounts.roles import STAFF_ROLES, Role, group_for
 from applications.models import Call, CallItem
 from policies.management.commands._errors import OneLineErrorCommand
 from policies.models import PolicyRound
@@ -85,7 +85,7 @@ class Command(OneLineErrorCommand):
         user.is_staff = role in STAFF_ROLES
         user.set_password(DEMO_PASSWORD)
         user.save()
-        group = Group.objects.get(name=role.value)
+        group = group_for(role)
         user.groups.set([group])
         for app_label in ROLE_PERMISSIONS.get(role, []):
             group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label))

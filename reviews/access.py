@@ -1,0 +1,45 @@
+"""Who on the commission's side may do what: one helper per kind of check, used by views and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+
+
+def has_any_role(user, *roles: Role) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    names = {role.value for role in roles}
+    # One query per request at most: the groups are cached on the user object.
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return bool(names & user._role_names)
+
+
+def require_role(user, *roles: Role) -> None:
+    """PermissionDenied (403) unless the user holds one of the roles."""
+    if not has_any_role(user, *roles):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def role_required(*roles: Role) -> Callable:
+    """View decorator: anonymous → log in; logged in without the role → 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require_role(request.user, *roles)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

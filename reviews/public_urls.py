@@ -1,0 +1,7 @@
+"""The public 公示 pages, under /notices/ (no login)."""
+
+from .views import decisions
+
+app_name = "notices"
+
+urlpatterns = [*decisions.public_urlpatterns]

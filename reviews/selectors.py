@@ -1,0 +1,424 @@
+"""Reads for the commission's pages, each with a constant number of queries, and the access helpers.
+
+Every staff page fetches its object through one helper here, which returns it for this user or raises
+404/403 (STYLE.md 7): an officer sees only submitted applications, a reviewer only their own
+assignments — another reviewer's assignment, or an application not assigned to them, is the same 404.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role
+from applications.models import Application, ApplicationRevision, Attachment, Call
+from policies.models import RubricCriterion
+
+from .access import has_any_role
+from .models import Assignment, IntakeCheck, Score
+
+# ---------------------------------------------------------------- intake
+
+# What the intake queue may be filtered to; "submitted" is the queue itself.
+INTAKE_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.RETURNED,
+    Application.Status.ACCEPTED,
+    Application.Status.NOT_ACCEPTED,
+)
+
+
+def intake_queue(
+    *, call: Call | None = None, item_code: str = "", status: str = Application.Status.SUBMITTED
+) -> QuerySet[Application]:
+    """Applications for the intake officers, oldest first submission first; one query."""
+    statuses = [status] if status else list(INTAKE_STATUSES)
+    queryset = Application.objects.filter(status__in=statuses, submitted_at__isnull=False)
+    if call is not None:
+        queryset = queryset.filter(call_item__call=call)
+    if item_code:
+        queryset = queryset.filter(item__code=item_code)
+    return queryset.select_related("organization", "item", "call_item__call").order_by("submitted_at", "id")
+
+
+def staff_application(pk: int) -> Application:
+    """An application that has been submitted at least once (drafts are the enterprise's own), for the
+    commission's pages after their role check; 404 otherwise."""
+    try:
+        return Application.objects.select_related(
+            "organization", "item__round", "call_item__call__round"
+        ).get(pk=pk, submitted_at__isnull=False)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def latest_revision(application: Application) -> ApplicationRevision | None:
+    """The revision last submitted — what intake checks and the reviewers score — with its files."""
+    return application.revisions.prefetch_related("attachments").order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class MaterialFiles:
+    code: str
+    name: str
+    required: bool
+    files: tuple[Attachment, ...]
+
+
+def revision_materials(application: Application, revision: ApplicationRevision | None) -> list[MaterialFiles]:
+    """The item's materials with the files the revision froze for each (files of a material the item
+    no longer lists are shown under their code)."""
+    files = list(revision.attachments.all()) if revision else []
+    rows = [
+        MaterialFiles(m.code, m.name, m.required, tuple(a for a in files if a.material_code == m.code))
+        for m in application.item.materials.all()
+    ]
+    known = {row.code for row in rows}
+    for code in sorted({a.material_code for a in files} - known):
+        rows.append(MaterialFiles(code, code, False, tuple(a for a in files if a.material_code == code)))
+    return rows
+
+
+def intake_history(application: Application) -> list[IntakeCheck]:
+    return list(application.intake_checks.select_related("officer").order_by("checked_at", "id"))
+
+
+# ---------------------------------------------------------------- materials for staff
+
+# A reviewer sees the application (and its files) only once they have declared no conflict.
+DECLARED = (Assignment.Status.SCORING, Assignment.Status.SUBMITTED)
+# Assignments that count toward a reviewer's workload (Assignment.counts_toward_workload).
+OPEN = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.SCORING)
+# Applications whose reviewers are still at work.
+IN_REVIEW = (Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW)
+
+
+def staff_attachment(user, application_pk: int, attachment_pk: int) -> Attachment:
+    """A submitted material for the staff download: intake officers and commission approvers any;
+    a reviewer only of an application assigned to them, after declaring no conflict (404 otherwise);
+    anyone else 403. Only files frozen in a revision, never the enterprise's work in progress."""
+    if has_any_role(user, Role.INTAKE_OFFICER, Role.COMMISSION_APPROVER):
+        application = staff_application(application_pk)
+    elif has_any_role(user, Role.EXPERT_REVIEWER):
+        if not Assignment.objects.filter(
+            application_id=application_pk, reviewer=user, status__in=DECLARED
+        ).exists():
+            raise Http404
+        application = staff_application(application_pk)
+    else:
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    attachment = (
+        Attachment.objects.filter(pk=attachment_pk, application=application, revisions__isnull=False)
+        .distinct()
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+# ---------------------------------------------------------------- assignment
+
+
+def active_assignments_q(prefix: str = "") -> Q:
+    """Assignments still standing on an application: all but the reviewers who withdrew for a conflict."""
+    return ~Q(**{f"{prefix}status": Assignment.Status.CONFLICTED})
+
+
+def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]:
+    """Accepted applications and those under review, with `active_count` (reviewers not conflicted) and
+    `required_count` (the call's number); by default only those short of reviewers. One query."""
+    queryset = (
+        Application.objects.filter(status__in=(Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW))
+        .annotate(
+            active_count=Count("assignments", filter=active_assignments_q("assignments__"), distinct=True),
+            submitted_count=Count(
+                "assignments",
+                filter=Q(assignments__status=Assignment.Status.SUBMITTED),
+                distinct=True,
+            ),
+            required_count=F("call_item__call__reviewers_per_application"),
+        )
+        .select_related("organization", "item", "call_item__call")
+        .order_by("accepted_at", "id")
+    )
+    if not include_complete:
+        queryset = queryset.filter(active_count__lt=F("required_count"))
+    return queryset
+
+
+def approver_application(pk: int) -> Application:
+    """An accepted application (at any later stage), for the approver's assignment page; 404 otherwise."""
+    try:
+        return Application.objects.select_related("organization", "item__round", "call_item__call").get(
+            pk=pk, accepted_at__isnull=False
+        )
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def application_assignments(application: Application) -> list[Assignment]:
+    """Who was assigned and where they stand — never their scores (sealed; see score_summary)."""
+    return list(application.assignments.select_related("reviewer").order_by("assigned_at", "id"))
+
+
+def reviewer_candidates(application: Application) -> QuerySet[User]:
+    """Who may still be assigned: active expert reviewers, not members (in any state) of the applicant
+    organisation, not already on this application (a reviewer who withdrew stays off it). Annotated
+    with `workload` and ordered least-loaded first, ties by username.
+
+    The workload counts open assignments (Assignment.counts_toward_workload) on applications still in
+    review: one withdrawn, or decided before every reviewer finished, is no longer work."""
+    return (
+        User.objects.filter(groups__name=Role.EXPERT_REVIEWER.value, is_active=True)
+        .exclude(memberships__organization_id=application.organization_id)
+        .exclude(assignments__application=application)
+        .annotate(
+            workload=Count(
+                "assignments",
+                filter=Q(assignments__status__in=OPEN, assignments__application__status__in=IN_REVIEW),
+                distinct=True,
+            )
+        )
+        .order_by("workload", "username")
+    )
+
+
+def active_assignment_count(application: Application) -> int:
+    return application.assignments.filter(active_assignments_q()).count()
+
+
+def open_assignment_count(application: Application) -> int:
+    return application.assignments.filter(status__in=OPEN).count()
+
+
+# ---------------------------------------------------------------- the reviewer's own
+
+
+def reviewer_assignments(user) -> QuerySet[Assignment]:
+    """The reviewer's own assignments, what needs doing first; one query."""
+    order = Case(
+        When(status=Assignment.Status.AWAITING_DECLARATION, then=Value(0)),
+        When(status=Assignment.Status.SCORING, then=Value(1)),
+        When(status=Assignment.Status.SUBMITTED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        Assignment.objects.filter(reviewer=user)
+        .select_related("application__organization", "application__item", "application__call_item__call")
+        .order_by(order, "assigned_at", "id")
+    )
+
+
+def assignment_for(user, pk: int) -> Assignment:
+    """The user's own assignment; anyone else's, or an id that does not exist, is 404."""
+    try:
+        return Assignment.objects.select_related(
+            "application__organization", "application__item__round", "application__call_item__call__round"
+        ).get(pk=pk, reviewer=user)
+    except Assignment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def assignment_scores(assignment: Assignment) -> dict[int, Score]:
+    """The reviewer's own scores by criterion id (their draft or their submission)."""
+    return {score.criterion_id: score for score in assignment.scores.all()}
+
+
+# ---------------------------------------------------------------- the approver's summary
+
+TWO_PLACES = Decimal("0.01")
+
+
+def _round2(value: Fraction) -> Decimal:
+    """Half-up to two places from an exact fraction: no float, no intermediate rounding."""
+    hundredths = value * 100
+    whole, rest = divmod(hundredths.numerator, hundredths.denominator)
+    if 2 * rest >= hundredths.denominator:  # half-up (scores are never negative)
+        whole += 1
+    return (Decimal(whole) / 100).quantize(TWO_PLACES)
+
+
+@dataclass(frozen=True)
+class CriterionSummary:
+    criterion: RubricCriterion
+    average: Decimal | None  # over submitted reviews, half-up to 2 places; None before any
+    lowest: Decimal | None
+    below_threshold: bool  # average < call.criterion_threshold
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """One submitted review. The approver may see it; the enterprise never does (issue 4, item 6)."""
+
+    assignment: Assignment  # .reviewer is loaded
+    weighted_total: Decimal  # Σ weight × score / Σ weights, 0–5, half-up to 2 places
+    recommendation: str  # Assignment.Recommendation value
+    recommendation_label: str
+    suggested_fen: int | None  # None when not supported
+    overall_comment: str
+    scores: dict[int, Decimal]  # criterion id → score
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    criteria: tuple[CriterionSummary, ...]
+    reviews: tuple[ReviewSummary, ...]
+    weighted_total: Decimal | None  # Σ weight × average / Σ weights, 0–5, 2 places; None before any
+    spread: Decimal | None  # max − min of the reviews' weighted totals (as shown, 2 places)
+    total_below_threshold: bool  # weighted_total < call.total_threshold
+    criterion_threshold: Decimal
+    total_threshold: Decimal
+    submitted_count: int
+    open_count: int  # assignments awaiting a declaration or being scored
+    required_count: int  # call.reviewers_per_application
+
+    @property
+    def any_criterion_below(self) -> bool:
+        return any(c.below_threshold for c in self.criteria)
+
+    @property
+    def recommendations(self) -> dict[str, int]:
+        """How many reviews recommended what, by Assignment.Recommendation value."""
+        return dict(Counter(review.recommendation for review in self.reviews))
+
+    @property
+    def suggested_amounts_fen(self) -> list[int]:
+        return [r.suggested_fen for r in self.reviews if r.suggested_fen is not None]
+
+    @property
+    def is_complete(self) -> bool:
+        """Every standing reviewer has submitted (and at least one has): ready for decision."""
+        return self.open_count == 0 and self.submitted_count > 0
+
+
+def score_summary(application: Application) -> ScoreSummary:
+    """What the approver sees of the scores, counting only submitted reviews (drafts are sealed).
+
+    Averages, totals and the spread are computed exactly (fractions) and rounded half-up once, to two
+    places; thresholds compare the rounded figures, so what is flagged is what the page shows. Four
+    queries: the rubric, the submitted reviews with their reviewers, their scores, the open count.
+    """
+    call = application.call_item.call
+    criteria = list(application.item.criteria.all())
+    submitted = list(
+        application.assignments.filter(status=Assignment.Status.SUBMITTED)
+        .select_related("reviewer")
+        .prefetch_related("scores")
+        .order_by("submitted_at", "id")
+    )
+    weights = {c.pk: Fraction(c.weight) for c in criteria}
+    weight_sum = sum(weights.values(), Fraction(0))
+
+    by_criterion: dict[int, list[Decimal]] = {c.pk: [] for c in criteria}
+    reviews = []
+    for assignment in submitted:
+        values = {s.criterion_id: s.value for s in assignment.scores.all() if s.criterion_id in weights}
+        for criterion_id, value in values.items():
+            by_criterion[criterion_id].append(value)
+        weighted = sum((weights[cid] * Fraction(v) for cid, v in values.items()), Fraction(0))
+        reviews.append(
+            ReviewSummary(
+                assignment=assignment,
+                weighted_total=_round2(weighted / weight_sum) if weight_sum else Decimal("0.00"),
+                recommendation=assignment.recommendation,
+                recommendation_label=assignment.get_recommendation_display(),
+                suggested_fen=assignment.suggested_fen,
+                overall_comment=assignment.overall_comment,
+                scores=values,
+            )
+        )
+
+    criterion_rows = []
+    total = Fraction(0)
+    for criterion in criteria:
+        values = by_criterion[criterion.pk]
+        if values:
+            exact = sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+            total += weights[criterion.pk] * exact
+            average = _round2(exact)
+            criterion_rows.append(
+                CriterionSummary(
+                    criterion=criterion,
+                    average=average,
+                    lowest=min(values),
+                    below_threshold=average < call.criterion_threshold,
+                )
+            )
+        else:
+            criterion_rows.append(CriterionSummary(criterion, None, None, False))
+
+    weighted_total = _round2(total / weight_sum) if reviews and weight_sum else None
+    totals = [r.weighted_total for r in reviews]
+    return ScoreSummary(
+        criteria=tuple(criterion_rows),
+        reviews=tuple(reviews),
+        weighted_total=weighted_total,
+        spread=(max(totals) - min(totals)) if totals else None,
+        total_below_threshold=weighted_total is not None and weighted_total < call.total_threshold,
+        criterion_threshold=call.criterion_threshold,
+        total_threshold=call.total_threshold,
+        submitted_count=len(reviews),
+        open_count=open_assignment_count(application),
+        required_count=call.reviewers_per_application,
+    )
+
+
+# ---------------------------------------------------------------- decision, 公示 and export
+# (Appended by the decision stage; its few extra names are imported in the functions so this section
+# leaves the imports above untouched.)
+
+
+def decision_queue(
+    *, call: Call | None = None, item_code: str = "", status: str = ""
+) -> QuerySet[Application]:
+    """The approver's queue: every application submitted at least once, filtered, with `decided_fen` (the
+    latest decision's amount) and `pending_overrides` (一事一议 awaiting confirmation). One query."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from .models import Decision, Override
+
+    latest = Decision.objects.filter(application=OuterRef("pk")).order_by("-decided_at", "-id")
+    queryset = (
+        Application.objects.filter(submitted_at__isnull=False)
+        .select_related("organization", "item", "call_item__call")
+        .annotate(
+            decided_fen=Subquery(latest.values("amount_fen")[:1]),
+            pending_overrides=Exists(
+                Override.objects.filter(application=OuterRef("pk"), status=Override.Status.PROPOSED)
+            ),
+        )
+        .order_by("-call_item__call__opens_at", "item__sort_order", "number", "id")
+    )
+    if call is not None:
+        queryset = queryset.filter(call_item__call=call)
+    if item_code:
+        queryset = queryset.filter(item__code=item_code)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def organization_awards(application: Application) -> tuple[list[Application], list]:
+    """What the applicant already received, for the approver to see conflicts before deciding (10(2)):
+    its other recognised applications and the awards staff recorded from other district policies."""
+    from policies.models import RecordedAward
+
+    recognised = list(
+        Application.objects.filter(
+            organization=application.organization_id, status=Application.Status.RECOGNISED
+        )
+        .exclude(pk=application.pk)
+        .select_related("item", "call_item__call")
+        .order_by("-call_item__call__year", "id")
+    )
+    return recognised, list(RecordedAward.objects.filter(organization=application.organization_id))

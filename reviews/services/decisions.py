@@ -1,0 +1,215 @@
+"""审定 and 一事一议 (Art. 10(3)): the approver's decision within the engine's ceiling, and the two-person
+override that is the only way above it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from applications.models import Application
+from applications.selectors import application_quote
+from applications.services import lock_application, record_transition
+from policies import rules
+from policies.templatetags.money import fen_yuan
+from reviews.access import require_role
+from reviews.models import Decision, Override
+
+Status = Application.Status
+
+# An approver decides an application under review, and may revise a decision until it is published.
+DECIDABLE = (Status.UNDER_REVIEW, Status.RECOMMENDED, Status.NOT_RECOMMENDED)
+
+
+def decision_quote(application: Application) -> rules.Quote:
+    """The engine's ceiling as it stands now: what the organisation has been awarded up to this moment
+    (this year, this project, this matter under any item — 10(2)) counts.
+
+    The round's validity (10(5)) is judged on the day of submission, not today: an application accepted
+    while the round was in force is decided on its merits even if the decision falls after the round
+    ends. Raises ValidationError when the stored facts no longer parse (a changed rule).
+    """
+    try:
+        return application_quote(application, at=application.submitted_at)
+    except rules.FactError as exc:
+        raise ValidationError(list(exc.errors.values())) from exc
+
+
+def to_fen(amount: Decimal | str | int | None) -> int:
+    """Yuan as typed (at most two decimals, not negative) → integer fen; None and "" are 0."""
+    if amount is None or amount == "":
+        return 0
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise ValidationError(_("请填写有效的金额。")) from exc
+    if not value.is_finite() or value < 0:
+        raise ValidationError(_("金额不能为负数。"))
+    if value != rules.round_fen(value):
+        raise ValidationError(_("金额最多保留两位小数(到分)。"))
+    return rules.yuan_to_fen(value)
+
+
+def _reviewer_names_in(application: Application, text: str) -> list[str]:
+    """Any way an assigned reviewer could be named in text meant for the enterprise (issue 4, item 6:
+    never who the reviewers were). Single scores cannot be told from other figures; the form says so."""
+    found = []
+    for assignment in application.assignments.select_related("reviewer"):
+        reviewer = assignment.reviewer
+        first, last = reviewer.first_name.strip(), reviewer.last_name.strip()
+        for name in {reviewer.username, reviewer.email, reviewer.get_full_name(), last + first, first + last}:
+            if len(name) >= 2 and name in text:
+                found.append(name)
+    return found
+
+
+def _check_decidable(application: Application) -> None:
+    if application.status not in DECIDABLE:
+        raise ValidationError(
+            _("该申报当前状态为“%(status)s”,不能审定。") % {"status": application.get_status_display()}
+        )
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    actor,
+    application: Application,
+    recommended: bool,
+    amount: Decimal | str | int | None,
+    reasons: str,
+    released_comments: str = "",
+    at: datetime | None = None,
+) -> Decision:
+    """Record 拟支持 / 不予支持 with the amount, never above the ceiling computed now unless a confirmed
+    一事一议 for exactly this amount exists. The reasons and the released comments go to the enterprise."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    at = at or timezone.now()
+    # Locked first: the ceiling below and the status change must see the same state of the world.
+    application = lock_application(application)
+    _check_decidable(application)
+    reasons = (reasons or "").strip()
+    released_comments = (released_comments or "").strip()
+    if not reasons:
+        raise ValidationError(_("请写明审定理由(将告知申报单位)。"))
+    if released_comments and _reviewer_names_in(application, released_comments):
+        raise ValidationError(_("发布给申报单位的评审意见不得包含评审专家的姓名或账号。"))
+    amount_fen = to_fen(amount)
+    if recommended and amount_fen == 0:
+        raise ValidationError(_("拟支持时请填写大于 0 的金额。"))
+    if not recommended and amount_fen != 0:
+        raise ValidationError(_("不予支持时金额应为 0。"))
+
+    # The stored explanation is the official record: in Chinese whatever language the approver reads.
+    with translation.override(settings.LANGUAGE_CODE):
+        quote = decision_quote(application)
+    ceiling_fen = rules.yuan_to_fen(quote.amount)
+    override = None
+    if amount_fen > ceiling_fen:
+        override = (
+            application.overrides.filter(status=Override.Status.CONFIRMED, amount_fen=amount_fen)
+            .order_by("-confirmed_at", "-id")
+            .first()
+        )
+        if override is None:
+            raise ValidationError(
+                _(
+                    "金额 %(amount)s 超过引擎计算的上限 %(ceiling)s。"
+                    "如确需超出,请提出一事一议,并经另一位审定人员确认。"
+                )
+                % {"amount": fen_yuan(amount_fen), "ceiling": fen_yuan(ceiling_fen)}
+            )
+
+    decision = Decision(
+        application=application,
+        approver=actor,
+        recommended=recommended,
+        amount_fen=amount_fen,
+        ceiling_fen=ceiling_fen,
+        ceiling_quote=quote.as_dict(),
+        override=override,
+        reasons=reasons,
+        decided_at=at,
+    )
+    decision.full_clean()  # Decision.clean: the same ceiling rule, for every path that saves one
+
+    if application.status != Status.UNDER_REVIEW:
+        # Revising an earlier decision: back through 评审中 so the timeline shows both (TRANSITIONS).
+        record_transition(
+            application=application, status=Status.UNDER_REVIEW, actor=actor, note=_("重新审定")
+        )
+    record_transition(
+        application=application,
+        status=Status.RECOMMENDED if recommended else Status.NOT_RECOMMENDED,
+        actor=actor,
+        fields={"outcome_note": reasons, "released_comments": released_comments},
+    )
+    decision.save()
+    # Notifying the enterprise comes with issue 6 (transaction.on_commit).
+    return decision
+
+
+@transaction.atomic
+def propose_override(
+    *,
+    actor,
+    application: Application,
+    amount: Decimal | str | int | None,
+    reason: str,
+    at: datetime | None = None,
+) -> Override:
+    """一事一议: an amount above the engine's ceiling with a written reason; in force only once another
+    approver confirms it (confirm_override)."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    application = lock_application(application)
+    _check_decidable(application)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("一事一议须写明书面理由。"))
+    amount_fen = to_fen(amount)
+    with translation.override(settings.LANGUAGE_CODE):
+        quote = decision_quote(application)
+    ceiling_fen = rules.yuan_to_fen(quote.amount)
+    if amount_fen <= ceiling_fen:
+        raise ValidationError(
+            _("金额 %(amount)s 未超过引擎计算的上限 %(ceiling)s,无需一事一议,可直接审定。")
+            % {"amount": fen_yuan(amount_fen), "ceiling": fen_yuan(ceiling_fen)}
+        )
+    return Override.objects.create(
+        application=application,
+        amount_fen=amount_fen,
+        ceiling_fen=ceiling_fen,
+        reason=reason,
+        proposed_by=actor,
+        proposed_at=at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def confirm_override(
+    *, actor, override: Override, confirm: bool, note: str = "", at: datetime | None = None
+) -> Override:
+    """Confirm or reject a proposed 一事一议. Only a different approver may (Art. 10(3); the
+    override_four_eyes constraint backs this)."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    override = Override.objects.select_for_update().select_related("application").get(pk=override.pk)
+    if override.proposed_by_id == actor.pk:
+        raise PermissionDenied(_("一事一议须由另一位审定人员确认,提出人不能确认或否决自己的提议。"))
+    if override.status != Override.Status.PROPOSED:
+        raise ValidationError(_("该一事一议已处理(%(status)s)。") % {"status": override.get_status_display()})
+    note = (note or "").strip()
+    if not confirm and not note:
+        raise ValidationError(_("不予确认时请写明意见。"))
+    _check_decidable(override.application)
+    override.status = Override.Status.CONFIRMED if confirm else Override.Status.REJECTED
+    override.confirmed_by = actor
+    override.confirmed_at = at or timezone.now()
+    override.confirm_note = note
+    override.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirm_note"])
+    return override

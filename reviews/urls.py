@@ -1,0 +1,7 @@
+"""Staff pages of the commission, under /review/. Each stage's views module holds its own patterns."""
+
+from .views import decisions, intake
+
+app_name = "reviews"
+
+urlpatterns = [*intake.urlpatterns, *decisions.urlpatterns]

@@ -1,0 +1,112 @@
+"""The cast of the intake, assignment and scoring tests, on top of the enterprise tests' own.
+
+From tests/applications: alice (甲公司's administrator, applicant), bob (乙公司's), carol (intake officer),
+the 2025 call and the `clock` at 2025-04-01 10:00 Shanghai, `private_files`, and the `submitted` helper.
+Added here: dora, a commission approver; rex, rita, ross and ruth, expert reviewers (usernames in that
+order, which breaks workload ties); and helpers that move an application through intake and assignment
+with the real services. Every staff account is is_staff, as seed_demo makes them.
+
+(The decision-stage tests star-import their own fixtures from decision_support.py; a module's fixtures
+take precedence over these.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from accounts.roles import Role
+from applications.models import Application
+from reviews import services
+from reviews.models import Assignment
+from tests.applications import conftest as enterprise
+from tests.factories import UserFactory
+
+# The enterprise tests' fixtures and helper, shared by these tests (module attributes, so pytest finds them).
+alice = enterprise.alice
+anna = enterprise.anna
+bob = enterprise.bob
+call = enterprise.call
+carol = enterprise.carol
+clock = enterprise.clock
+org_a = enterprise.org_a
+org_b = enterprise.org_b
+private_files = enterprise.private_files
+submitted = enterprise.submitted
+
+ARTICLE_2 = {"registered_verified": True, "operating_verified": True, "credit_verified": True}
+
+
+@pytest.fixture
+def dora(policy_data):
+    return UserFactory(username="dora", roles=[Role.COMMISSION_APPROVER], is_staff=True)
+
+
+def reviewer(username: str):
+    return UserFactory(username=username, roles=[Role.EXPERT_REVIEWER], is_staff=True)
+
+
+@pytest.fixture
+def rex(policy_data):
+    return reviewer("rex")
+
+
+@pytest.fixture
+def rita(policy_data):
+    return reviewer("rita")
+
+
+@pytest.fixture
+def ross(policy_data):
+    return reviewer("ross")
+
+
+@pytest.fixture
+def ruth(policy_data):
+    return reviewer("ruth")
+
+
+@pytest.fixture
+def reviewers(rex, rita, ross, ruth):
+    return [rex, rita, ross, ruth]
+
+
+# ---------------------------------------------------------------- moving an application along
+
+
+def accept(application: Application, officer, **checklist) -> Application:
+    services.accept_application(actor=officer, application=application, **{**ARTICLE_2, **checklist})
+    application.refresh_from_db()
+    return application
+
+
+def accepted(user, call, officer, **kwargs) -> Application:
+    """Submitted by `user` and accepted by `officer` through the intake service."""
+    return accept(submitted(user, call, **kwargs), officer)
+
+
+def assign(application: Application, approver, people: Sequence) -> list[Assignment]:
+    created = services.assign_reviewers(actor=approver, application=application, reviewers=list(people))
+    application.refresh_from_db()
+    return created
+
+
+def declared(assignment: Assignment) -> Assignment:
+    """The reviewer declares no conflict; the assignment moves to 评分中."""
+    services.declare_interest(actor=assignment.reviewer, assignment=assignment, has_conflict=False)
+    assignment.refresh_from_db()
+    return assignment
+
+
+@pytest.fixture
+def accepted_application(alice, call, carol, clock, private_files) -> Application:
+    """alice's 7.1 application (自筹投入 2,000,000 → ceiling 600,000), submitted and accepted."""
+    return accepted(alice, call, carol)
+
+
+@pytest.fixture
+def under_review(accepted_application, dora, rex, rita, ross) -> Application:
+    """Assigned to rex, rita and ross (the call's 3), none of whom has declared yet."""
+    assign(accepted_application, dora, [rex, rita, ross])
+    return accepted_application

@@ -1,0 +1,184 @@
+"""Objections to a 公示: named, with contact details, only during the window, confidential; the approver
+upholds (back to decision) or dismisses (recognised on close), and a pending one blocks closing."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from applications.models import Application
+from reviews import services
+from reviews.models import Objection
+from tests.reviews.decision_support import *  # noqa: F403 (fixtures)
+from tests.reviews.decision_support import under_review
+
+pytestmark = pytest.mark.usefixtures("clock", "private_files")
+
+S = Application.Status
+AFTER_WINDOW = "2025-04-10 00:00:01 +08:00"
+OBJECTOR = {"name": "赵异议", "contact": "13700001111", "content": "该项目的自筹投入中包含财政资金,请核实。"}
+
+
+@pytest.fixture
+def published(alice, dora, call):
+    application = under_review(alice, call)
+    services.record_decision(
+        actor=dora, application=application, recommended=True, amount="500000", reasons="符合条件"
+    )
+    notice = services.publish_notice(actor=dora, call=call)
+    application.refresh_from_db()
+    return notice, notice.entries.get(), application
+
+
+def object_url(entry):
+    return f"/notices/{entry.notice_id}/entries/{entry.pk}/object/"
+
+
+def lodge(notice, entry, **overrides):
+    return services.lodge_objection(entry=entry, **{**OBJECTOR, **overrides})
+
+
+# ---------------------------------------------------------------- lodging
+
+
+def test_anyone_may_lodge_a_named_objection_and_it_stays_confidential(client, published):
+    notice, entry, _application = published
+    form = client.get(object_url(entry))
+    assert form.status_code == 200
+    assert "匿名异议不予受理" in form.content.decode()
+    response = client.post(object_url(entry), OBJECTOR, follow=True)
+    assert response.redirect_chain[-1][0] == f"/notices/{notice.pk}/"
+    assert "异议已收到" in response.content.decode()
+    objection = Objection.objects.get()
+    assert (objection.name, objection.contact, objection.status) == ("赵异议", "13700001111", "pending")
+    public = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert "赵异议" not in public and "13700001111" not in public and "财政资金" not in public
+
+
+@pytest.mark.parametrize("missing", ["name", "contact"])
+def test_an_anonymous_objection_is_refused_with_a_message(client, published, missing):
+    _notice, entry, _application = published
+    response = client.post(object_url(entry), {**OBJECTOR, missing: "  "})
+    assert response.status_code == 400
+    assert "不受理匿名异议" in response.content.decode()
+    assert not Objection.objects.exists()
+
+
+def test_an_objection_needs_its_content(client, published):
+    _notice, entry, _application = published
+    response = client.post(object_url(entry), {**OBJECTOR, "content": ""})
+    assert response.status_code == 400
+    assert not Objection.objects.exists()
+
+
+def test_no_objection_is_received_after_the_window(client, clock, published):
+    notice, entry, _application = published
+    clock.move_to(AFTER_WINDOW, tick=False)
+    response = client.post(object_url(entry), OBJECTOR, follow=True)
+    assert "公示期已结束,不再受理异议" in response.content.decode()
+    assert not Objection.objects.exists()
+    assert client.get(object_url(entry)).status_code == 302
+    assert f"/notices/{notice.pk}/entries/" not in client.get(f"/notices/{notice.pk}/").content.decode()
+
+
+def test_the_last_second_of_the_window_still_counts(clock, published):
+    notice, entry, _application = published
+    clock.move_to("2025-04-08 23:59:59 +08:00", tick=False)
+    lodge(notice, entry)
+    assert Objection.objects.count() == 1
+
+
+def test_an_entry_of_another_notice_is_404(client, published):
+    notice, entry, _application = published
+    assert client.get(f"/notices/{notice.pk + 1}/entries/{entry.pk}/object/").status_code == 404
+
+
+# ---------------------------------------------------------------- deciding and closing
+
+
+def decide(client, notice, objection, outcome, note="经核实"):
+    return client.post(
+        f"/review/notices/{notice.pk}/objections/{objection.pk}/decide/", {"outcome": outcome, "note": note}
+    )
+
+
+def test_the_approver_sees_the_objection_on_the_staff_page(approver_client, published):
+    notice, entry, _application = published
+    lodge(notice, entry)
+    page = approver_client.get(f"/review/notices/{notice.pk}/").content.decode()
+    assert "赵异议" in page and "13700001111" in page and "财政资金" in page
+
+
+def test_a_pending_objection_blocks_closing(approver_client, clock, published):
+    notice, entry, application = published
+    lodge(notice, entry)
+    clock.move_to(AFTER_WINDOW, tick=False)
+    response = approver_client.post(f"/review/notices/{notice.pk}/close/", follow=True)
+    assert "异议未处理" in response.content.decode()
+    notice.refresh_from_db()
+    application.refresh_from_db()
+    assert notice.closed_at is None
+    assert application.status == S.PUBLICIZED
+
+
+def test_an_upheld_objection_sends_the_application_back_to_decision(
+    approver_client, alice, dora, call, clock, published
+):
+    notice, entry, application = published
+    objection = lodge(notice, entry)
+    # Without a note the decision is refused (a message on the notice page) and nothing changes.
+    assert decide(approver_client, notice, objection, "upheld", note="").status_code == 302
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.PENDING
+    decide(approver_client, notice, objection, "upheld", note="自筹投入含财政资金,属实。")
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.UPHELD and objection.decided_by == dora
+    clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.post(f"/review/notices/{notice.pk}/close/")
+    application.refresh_from_db()
+    assert application.status == S.UNDER_REVIEW
+    assert application.awarded_fen is None
+
+    # Decided again and published in a new notice: the same application may appear in a later notice.
+    response = approver_client.post(
+        f"/review/applications/{application.pk}/decide/",
+        {"recommended": "yes", "amount": "300000", "reasons": "核减财政资金部分。", "released_comments": ""},
+    )
+    assert response.status_code == 302
+    second = services.publish_notice(actor=dora, call=call)
+    assert second.entries.get().amount_fen == 30000000
+    application.refresh_from_db()
+    assert application.status == S.PUBLICIZED
+
+
+def test_a_dismissed_objection_lets_the_application_be_recognised(approver_client, clock, published):
+    notice, entry, application = published
+    objection = lodge(notice, entry)
+    decide(approver_client, notice, objection, "dismissed", note="经核实,自筹资金来源合规。")
+    clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.post(f"/review/notices/{notice.pk}/close/")
+    application.refresh_from_db()
+    assert (application.status, application.awarded_fen) == (S.RECOGNISED, 50000000)
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.DISMISSED
+
+
+@pytest.mark.parametrize("who", ["carol", "rex", "alice"])
+def test_only_approvers_see_and_decide_objections(client, request, carol, rex, published, who):
+    notice, entry, _application = published
+    objection = lodge(notice, entry)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    assert client.get(f"/review/notices/{notice.pk}/").status_code == 403
+    assert decide(client, notice, objection, "upheld").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.decide_objection(actor=user, objection=objection, upheld=True, note="x")
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.PENDING
+
+
+def test_anonymous_cannot_decide_an_objection(client, published):
+    notice, entry, _application = published
+    objection = lodge(notice, entry)
+    response = decide(client, notice, objection, "upheld")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.PENDING
