@@ -5,7 +5,7 @@ Registered in settings.POLICY_AWARD_LEDGERS; policies calls it without importing
 
 from __future__ import annotations
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from policies import rules
 from policies.ledger import AwardedSums, AwardQuery
@@ -51,4 +51,5 @@ def _running_window(query: AwardQuery) -> Q:
 
 
 def _sum(queryset) -> int:
-    return queryset.aggregate(total=Sum("awarded_fen"))["total"] or 0
+    # A clawed-back amount no longer counts toward the organisation's ceilings (issue 5).
+    return queryset.aggregate(total=Sum(F("awarded_fen") - F("clawed_back_fen")))["total"] or 0

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # content type → file suffix stored on disk
 ALLOWED = {
@@ -18,7 +19,8 @@ ALLOWED = {
     "image/png": ".png",
     "application/ofd": ".ofd",
 }
-ALLOWED_LABEL = "PDF、JPG、PNG、OFD"
+ALLOWED_NAMES = ("PDF", "JPG", "PNG", "OFD")
+ALLOWED_LABEL = "、".join(ALLOWED_NAMES)
 
 
 def sniff(upload: UploadedFile) -> str:
@@ -43,7 +45,7 @@ def sniff(upload: UploadedFile) -> str:
         return "application/ofd"
     raise ValidationError(
         _("文件“%(name)s”不是 %(allowed)s 格式(按文件内容识别,与文件名无关)。")
-        % {"name": upload.name, "allowed": ALLOWED_LABEL},
+        % {"name": upload.name, "allowed": pgettext("list separator", "、").join(ALLOWED_NAMES)},
         code="bad_type",
     )
 

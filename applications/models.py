@@ -106,6 +106,15 @@ class CallItem(models.Model):
     )
     ceiling_fen = models.PositiveBigIntegerField(_("本批次单笔上限(分)"), null=True, blank=True)
     budget_fen = models.PositiveBigIntegerField(_("本批次预算(分)"), null=True, blank=True)
+    payment_stages = models.JSONField(
+        _("分期拨付"),
+        default=list,
+        blank=True,
+        help_text=_(
+            '按比例分期,如 [{"percent": 50, "after": "notice"}, {"percent": 50, "after": "acceptance"}];'
+            "留空按政策项目的默认方式。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("批次开放项目")
@@ -197,6 +206,9 @@ class Application(models.Model):
     facts = models.JSONField(_("申报事实"), default=dict, blank=True)
     requested_fen = models.PositiveBigIntegerField(_("申请金额(分)"), null=True, blank=True)
     awarded_fen = models.PositiveBigIntegerField(_("认定金额(分)"), null=True, blank=True)
+    clawed_back_fen = models.PositiveBigIntegerField(
+        _("已追回(分)"), default=0, help_text=_("追回后不再计入本单位的累计上限")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True)

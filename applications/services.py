@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import Role
 from accounts.selectors import organization_for
@@ -186,7 +187,9 @@ def submission_problems(
             problems.append(_("按已获资助计算,本次可获金额为 0,无需申报。"))
     missing = missing_materials(application)
     if missing:
-        problems.append(_("缺少必需的材料:%(names)s。") % {"names": "、".join(missing)})
+        problems.append(
+            _("缺少必需的材料:%(names)s。") % {"names": pgettext("list separator", "、").join(missing)}
+        )
     return problems, quote
 
 

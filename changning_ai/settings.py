@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "policies",
     "applications",
     "reviews",
+    "disbursement",
 ]
 
 MIDDLEWARE = [

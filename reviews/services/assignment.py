@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from accounts.roles import Role
@@ -53,12 +55,11 @@ def _create(
         for reviewer in reviewers
     ]
     if created and application.status == Application.Status.ACCEPTED:
-        # The enterprise's timeline says the review began — never who reviews it.
+        # The enterprise's timeline says the review began — never who reviews it; in Chinese, as a record.
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("已进入专家评审。")
         application_services.record_transition(
-            application=application,
-            status=Application.Status.UNDER_REVIEW,
-            actor=assigned_by,
-            note=_("已进入专家评审。"),
+            application=application, status=Application.Status.UNDER_REVIEW, actor=assigned_by, note=note
         )
     # Issue 6: notify each new reviewer here (transaction.on_commit), without the organisation's name.
     return created
@@ -78,7 +79,7 @@ def assign_reviewers(
     if refused:
         raise ValidationError(
             _("以下人员不能评审本申报(不是评审专家、属于申报单位或已分配):%(names)s。")
-            % {"names": "、".join(r.display_name for r in refused)}
+            % {"names": pgettext("list separator", "、").join(r.display_name for r in refused)}
         )
     places = _places_left(application)
     if len(reviewers) > places:

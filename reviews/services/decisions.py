@@ -141,9 +141,9 @@ def record_decision(
 
     if application.status != Status.UNDER_REVIEW:
         # Revising an earlier decision: back through 评审中 so the timeline shows both (TRANSITIONS).
-        record_transition(
-            application=application, status=Status.UNDER_REVIEW, actor=actor, note=_("重新审定")
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # timeline notes are records: Chinese
+            note = _("重新审定")
+        record_transition(application=application, status=Status.UNDER_REVIEW, actor=actor, note=note)
     record_transition(
         application=application,
         status=Status.RECOMMENDED if recommended else Status.NOT_RECOMMENDED,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -113,11 +114,13 @@ def accept_application(
     if problems:
         raise ValidationError(problems)
     number = _next_acceptance_number(at)
+    with translation.override(settings.LANGUAGE_CODE):  # the timeline is an official record: Chinese
+        note = _("受理编号 %(number)s") % {"number": number}
     application_services.record_transition(
         application=application,
         status=Application.Status.ACCEPTED,
         actor=actor,
-        note=_("受理编号 %(number)s") % {"number": number},
+        note=note,
         fields={"acceptance_number": number, "accepted_at": at},
     )
     check = _check(

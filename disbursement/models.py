@@ -1,0 +1,262 @@
+"""区财政局's side: budgets that cannot be overspent, awards with installments, bank details, payment
+batches with four eyes, payment records and clawbacks. Money is integer fen throughout."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from applications.models import Application
+from policies import rules
+from policies.models import PolicyItem
+
+
+class Budget(models.Model):
+    """A year's budget for one item (item_code) or the year's total (item_code blank).
+
+    committed = recognised and approved, not yet paid; paid; recovered = clawed back and returned.
+    The row is locked (select_for_update) whenever an award commits to it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    item_code = models.CharField(_("项目代码"), max_length=10, blank=True, help_text=_("留空表示年度总预算"))
+    amount_fen = models.PositiveBigIntegerField(_("预算金额(分)"))
+    committed_fen = models.PositiveBigIntegerField(_("已承诺(分)"), default=0)
+    paid_fen = models.PositiveBigIntegerField(_("已拨付(分)"), default=0)
+    recovered_fen = models.PositiveBigIntegerField(_("已追回(分)"), default=0)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预算")
+        verbose_name_plural = _("预算")
+        ordering = ["-year", "item_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "item_code"], name="budget_unique_year_item"),
+            # Never overspent: what is committed and paid never exceeds the budget plus what came back.
+            models.CheckConstraint(
+                condition=Q(committed_fen__lte=F("amount_fen") + F("recovered_fen") - F("paid_fen")),
+                name="budget_never_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.item_code or _('合计')}"
+
+    @property
+    def left_fen(self) -> int:
+        return self.amount_fen + self.recovered_fen - self.committed_fen - self.paid_fen
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class Award(models.Model):
+    """A recognised application's award, from 认定; finance approves it, which commits the budgets."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待财政审核")
+        APPROVED = "approved", _("已批准,按期拨付")
+        CLOSED = "closed", _("已拨付完毕")
+        CLAWED_BACK = "clawed_back", _("已追回")
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="awards")
+    item = models.ForeignKey(PolicyItem, on_delete=models.PROTECT, related_name="awards")
+    amount_fen = models.PositiveBigIntegerField(_("认定金额(分)"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("资助")
+        verbose_name_plural = _("资助")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {rules.fen_to_yuan(self.amount_fen)}"
+
+
+class Installment(models.Model):
+    """One payment of an award. The installments of an award sum to its amount to the fen."""
+
+    class Condition(models.TextChoices):
+        NONE = "none", _("无")
+        OFFICE_CONFIRMED = "office", _("确认仍在长宁区办公后")
+        ACCEPTANCE = "acceptance", _("项目验收后")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("未到期")
+        WAITING = "waiting", _("待条件满足")
+        DUE = "due", _("待拨付")
+        BATCHED = "batched", _("拨付中")
+        PAID = "paid", _("已拨付")
+        CANCELLED = "cancelled", _("已取消")
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField(_("期次"))
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    amount_fen = models.PositiveBigIntegerField(_("金额(分)"))
+    condition = models.CharField(
+        _("拨付条件"), max_length=12, choices=Condition.choices, default=Condition.NONE
+    )
+    condition_met_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    batch = models.ForeignKey(
+        "PaymentBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="installments"
+    )
+    paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
+    voucher_no = models.CharField(_("凭证号"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("拨付期次")
+        verbose_name_plural = _("拨付期次")
+        ordering = ["award", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "number"], name="installment_unique_number"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | (Q(paid_on__isnull=False) & ~Q(voucher_no="")),
+                name="installment_paid_has_voucher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award} #{self.number}"
+
+
+class BankAccount(models.Model):
+    """The organisation's receiving account. A change adds a row; the latest is current."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bank_accounts")
+    bank_name = models.CharField(_("开户银行"), max_length=100)
+    account_name = models.CharField(_("账户名称"), max_length=200)
+    account_number = models.CharField(_("银行账号"), max_length=40)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("收款账户")
+        verbose_name_plural = _("收款账户")
+        ordering = ["organization", "-changed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_current=True), name="bank_account_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_name} {self.masked_number}"
+
+    @property
+    def masked_number(self) -> str:
+        digits = self.account_number
+        return "*" * max(0, len(digits) - 4) + digits[-4:]
+
+
+class PaymentBatch(models.Model):
+    """A finance officer's batch of due installments; a different finance approver approves it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("编制中")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已批准,待拨付")
+        DONE = "done", _("已办结")
+
+    number = models.CharField(_("批次号"), max_length=40, unique=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("退回理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("拨付批次")
+        verbose_name_plural = _("拨付批次")
+        ordering = ["-created_at"]
+        constraints = [
+            # Four eyes: the same person never prepares and approves a batch.
+            models.CheckConstraint(condition=~Q(approved_by=F("prepared_by")), name="batch_four_eyes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentRecord(models.Model):
+    """Each attempt to pay an installment: paid with its voucher, or failed with the reason."""
+
+    class Result(models.TextChoices):
+        PAID = "paid", _("已拨付")
+        FAILED = "failed", _("拨付失败")
+
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="payments")
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments")
+    result = models.CharField(max_length=10, choices=Result.choices)
+    amount_fen = models.PositiveBigIntegerField()
+    voucher_no = models.CharField(_("凭证号"), max_length=60, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    # What was paid into, frozen at the time (the account may change later).
+    bank_name = models.CharField(max_length=100, blank=True)
+    account_name = models.CharField(max_length=200, blank=True)
+    account_number = models.CharField(max_length=40, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("拨付记录")
+        verbose_name_plural = _("拨付记录")
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.installment} {self.get_result_display()}"
+
+
+class Clawback(models.Model):
+    """追回: a finding against an award, the amount to recover, and its recovery."""
+
+    class Reason(models.TextChoices):
+        WRONG_FACTS = "wrong_facts", _("申报事实不实")
+        MOVED_OUT = "moved_out", _("迁出长宁区")
+        DUPLICATE = "duplicate", _("同一事项重复享受(第十条第二款)")
+        OTHER = "other", _("其他")
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="clawbacks")
+    reason = models.CharField(_("原因"), max_length=15, choices=Reason.choices)
+    description = models.TextField(_("情况说明"))
+    amount_fen = models.PositiveBigIntegerField(_("应追回金额(分)"))
+    recovered_fen = models.PositiveBigIntegerField(_("已追回金额(分)"), default=0)
+    recovered_on = models.DateField(_("追回日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("追回")
+        verbose_name_plural = _("追回")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovered_fen__lte=F("amount_fen")), name="clawback_recovered_le_due"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="clawback_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award} −{rules.fen_to_yuan(self.amount_fen)}"
