@@ -293,3 +293,23 @@ def record_transition(
         application.save(update_fields=[*fields, "updated_at"])
     _record(application, status, actor, note)
     return application
+
+
+def record_clawback_amount(*, application: Application, amount_fen: int) -> Application:
+    """追回 (issue 5): `amount_fen` of the award no longer counts toward the organisation's running ceilings
+    (applications.ledger subtracts clawed_back_fen). No status change; the finance app checks the actor
+    and records the finding, inside its own transaction."""
+    with transaction.atomic():
+        application = _locked(application)
+        awarded = application.awarded_fen or 0
+        if amount_fen <= 0 or application.clawed_back_fen + amount_fen > awarded:
+            raise ValidationError(
+                _("追回金额不能超过认定金额(认定 %(awarded)s 元,已追回 %(clawed)s 元)。")
+                % {
+                    "awarded": rules.fen_to_yuan(awarded),
+                    "clawed": rules.fen_to_yuan(application.clawed_back_fen),
+                }
+            )
+        application.clawed_back_fen += amount_fen
+        application.save(update_fields=["clawed_back_fen", "updated_at"])
+    return application

@@ -174,6 +174,9 @@ LOGGING = {
 
 # Where already-awarded sums come from (policies.ledger); higher apps add their own sources here.
 POLICY_AWARD_LEDGERS = ["policies.ledger.recorded_awards", "applications.ledger.portal_awards"]
+# Called inside reviews' close_notice transaction for each application it recognises (认定), with
+# application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
+RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
 
 # Materials: PDF, JPG, PNG and OFD only, checked by content; at most 20 MB each.
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024

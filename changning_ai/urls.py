@@ -9,6 +9,8 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("notices/", include("reviews.public_urls")),
+    path("finance/", include("disbursement.urls")),
+    path("awards/", include("disbursement.enterprise_urls")),
     path("", include("policies.urls")),
 ]
 

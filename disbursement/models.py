@@ -242,6 +242,9 @@ class Clawback(models.Model):
     reason = models.CharField(_("原因"), max_length=15, choices=Reason.choices)
     description = models.TextField(_("情况说明"))
     amount_fen = models.PositiveBigIntegerField(_("应追回金额(分)"))
+    # The part of the amount that was never paid: unpaid installments cancelled when it was recorded.
+    # Only the rest (amount − cancelled) is money to get back from the enterprise.
+    cancelled_fen = models.PositiveBigIntegerField(_("取消未拨付金额(分)"), default=0)
     recovered_fen = models.PositiveBigIntegerField(_("已追回金额(分)"), default=0)
     recovered_on = models.DateField(_("追回日期"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -253,10 +256,20 @@ class Clawback(models.Model):
         ordering = ["-recorded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(recovered_fen__lte=F("amount_fen")), name="clawback_recovered_le_due"
+                condition=Q(recovered_fen__lte=F("amount_fen") - F("cancelled_fen")),
+                name="clawback_recovered_le_due",
             ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="clawback_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.award} −{rules.fen_to_yuan(self.amount_fen)}"
+
+    @property
+    def to_recover_fen(self) -> int:
+        """What was paid and must come back: the amount less what was cancelled before payment."""
+        return self.amount_fen - self.cancelled_fen
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.to_recover_fen - self.recovered_fen

@@ -1,11 +1,11 @@
 """factory_boy factories shared by every test package. One section per app, in dependency order."""
 
 import factory
-from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory, Password
 from stdnum.cn import uscc
 
 from accounts.models import Membership, Organization, User
+from accounts.roles import Role, group_for
 
 PASSWORD = "Correct-Horse-42"  # every factory user's password, for tests that log in through the form
 
@@ -31,9 +31,10 @@ class UserFactory(DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create: bool, extracted, **kwargs) -> None:
-        """UserFactory(roles=[Role.APPLICANT]) puts the user in those groups."""
+        """UserFactory(roles=[Role.APPLICANT]) puts the user in those groups. Through group_for: the groups
+        are rows of a data migration, which a transactional test's flush removes for the tests after it."""
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=[str(role) for role in extracted]))
+            self.groups.add(*(group_for(Role(role)) for role in extracted))
 
 
 class OrganizationFactory(DjangoModelFactory):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -43,6 +45,11 @@ def notice_ends_at(published_at: datetime, working_days: int) -> datetime:
     start = timezone.localdate(published_at, _zone())
     last = nth_working_day_after(start, working_days, holiday_exceptions(start))
     return datetime.combine(last, time(23, 59, 59), tzinfo=_zone())
+
+
+def recognition_hooks() -> tuple[Callable[..., object], ...]:
+    """settings.RECOGNITION_HOOKS: what the higher apps do when an application is recognised (认定)."""
+    return tuple(import_string(path) for path in getattr(settings, "RECOGNITION_HOOKS", ()))
 
 
 def _latest_decisions(applications: list[Application]) -> dict[int, Decision]:
@@ -215,6 +222,10 @@ def close_notice(*, notice: PublicNotice, at: datetime | None = None, actor=None
                 else _("公示期满无异议,予以认定"),
                 fields={"awarded_fen": entry.amount_fen},
             )
+            # 区财政局's side (the award and its schedule) is created in this same transaction: a
+            # recognition without its award never commits. Hooks must be idempotent.
+            for hook in recognition_hooks():
+                hook(application=application, actor=actor)
     notice.closed_at = at
     notice.save(update_fields=["closed_at"])
     # Telling the enterprises and 区财政局 comes with issue 6 (transaction.on_commit).

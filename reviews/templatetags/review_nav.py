@@ -1,4 +1,5 @@
-"""The staff part of the main navigation: 受理, 评审分配, 我的评审 — each only for its role."""
+"""The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核 — each
+only for its roles."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from reviews.access import has_any_role
 
 register = template.Library()
 
-# (role, the section's first page, label, the section's pages): the start of each role's work.
+# (role or roles, the section's first page, label, the section's pages): the start of each role's work.
 LINKS = (
     (
         Role.INTAKE_OFFICER,
@@ -43,6 +44,47 @@ LINKS = (
         _("我的评审"),
         {"reviews:my_assignments", "reviews:declare", "reviews:score"},
     ),
+    (
+        (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:dashboard",
+        _("预算看板"),
+        {"disbursement:dashboard"},
+    ),
+    (
+        (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:budgets",
+        _("预算管理"),
+        {"disbursement:budgets", "disbursement:budget_enter", "disbursement:budget_confirm"},
+    ),
+    (
+        (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:awards",
+        _("资助审核"),
+        {
+            "disbursement:awards",
+            "disbursement:award",
+            "disbursement:award_approve",
+            "disbursement:award_acceptance",
+            "disbursement:award_clawback",
+            "disbursement:clawback_recovery",
+        },
+    ),
+    (
+        (Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:batches",
+        _("拨付批次"),
+        {
+            "disbursement:batches",
+            "disbursement:batch_new",
+            "disbursement:batch",
+            "disbursement:batch_submit",
+            "disbursement:batch_withdraw",
+            "disbursement:batch_approve",
+            "disbursement:batch_return",
+            "disbursement:payment_paid",
+            "disbursement:payment_failed",
+        },
+    ),
 )
 
 
@@ -58,6 +100,7 @@ def staff_links(context) -> list[dict[str, object]]:
     current = request.resolver_match.view_name if request.resolver_match else ""
     return [
         {"url": reverse(name), "label": label, "current": current in section}
-        for role, name, label, section in LINKS
-        if has_any_role(user, role)
+        for roles, name, label, section in LINKS
+        # A link one of several roles opens names them as a tuple: listed once for a user with two.
+        if has_any_role(user, *(roles if isinstance(roles, tuple) else (roles,)))
     ]

@@ -1,0 +1,7 @@
+"""The enterprise's own awards, installments and bank details, under /awards/."""
+
+from .views import overview, payments
+
+app_name = "awards"
+
+urlpatterns = [*overview.enterprise_urlpatterns, *payments.enterprise_urlpatterns]

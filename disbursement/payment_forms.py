@@ -1,0 +1,34 @@
+"""Forms of the bank-details, batch and payment pages (disbursement/views/payments.py)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class BankAccountForm(forms.Form):
+    bank_name = forms.CharField(
+        label=_("开户银行"), max_length=100, help_text=_("写到支行,例如 招商银行上海长宁支行")
+    )
+    account_name = forms.CharField(
+        label=_("账户名称"), max_length=200, help_text=_("应与单位名称一致,银行据此核对收款人")
+    )
+    account_number = forms.CharField(
+        label=_("银行账号"),
+        max_length=40,
+        help_text=_("8至30位数字,可用空格分隔"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PaidForm(forms.Form):
+    voucher_no = forms.CharField(label=_("凭证号"), max_length=60)
+    paid_on = forms.DateField(label=_("拨付日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FailedForm(forms.Form):
+    reason = forms.CharField(label=_("失败原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

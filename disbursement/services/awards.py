@@ -1,0 +1,390 @@
+"""Awards: created at 认定 with their schedule, approved by 区财政局 (which commits the budgets), released
+year by year, conditions met (验收, office still in 长宁区), and clawed back (追回) on a finding."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from accounts.selectors import approved_membership_for
+from applications.models import Application
+from applications.services import record_clawback_amount
+from policies.templatetags.money import fen_yuan
+from reviews.access import require_role
+
+from .. import schedule
+from ..models import Award, Clawback, Installment
+from .budgets import figures, label, lock_budgets
+
+IStatus = Installment.Status
+UNPAID = (IStatus.SCHEDULED, IStatus.WAITING, IStatus.DUE)
+
+
+def _today(at: datetime | None) -> date:
+    return timezone.localdate(at) if at else timezone.localdate()
+
+
+def _settled_status(installment: Installment, today: date) -> str:
+    """Where an unpaid installment of an approved award stands: waiting for its condition, not yet its
+    year, or due."""
+    if installment.condition != Installment.Condition.NONE and installment.condition_met_at is None:
+        return IStatus.WAITING
+    if installment.year > today.year:
+        return IStatus.SCHEDULED
+    return IStatus.DUE
+
+
+def _lock_award(award: Award) -> Award:
+    return (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("item", "organization", "application")
+        .get(pk=award.pk)
+    )
+
+
+# ---------------------------------------------------------------- 认定 → award
+
+
+def create_award(*, application: Application, actor=None) -> Award:
+    """The hook close_notice calls (settings.RECOGNITION_HOOKS) inside its transaction, for an application
+    it has just recognised: the award, pending 区财政局, with its schedule. Idempotent: an application
+    has at most one award (one-to-one), and a second call returns it unchanged."""
+    existing = Award.objects.filter(application_id=application.pk).first()
+    if existing is not None:
+        return existing
+    if application.status != Application.Status.RECOGNISED or not application.awarded_fen:
+        raise ValidationError(_("只有已认定且有认定金额的申报才能生成资助。"))
+    call_item = application.call_item
+    item = application.item
+    planned = schedule.plan(
+        amount_fen=application.awarded_fen,
+        year=call_item.call.year,
+        installments=item.installments,
+        pay_after_acceptance=item.pay_after_acceptance,
+        stages=call_item.payment_stages or (),
+    )
+    with transaction.atomic():
+        award = Award.objects.create(
+            application=application,
+            organization_id=application.organization_id,
+            item=item,
+            amount_fen=application.awarded_fen,
+        )
+        Installment.objects.bulk_create(
+            Installment(
+                award=award,
+                number=row.number,
+                year=row.year,
+                amount_fen=row.amount_fen,
+                condition=row.condition,
+                status=IStatus.SCHEDULED if row.condition == schedule.NONE else IStatus.WAITING,
+            )
+            for row in planned
+        )
+    return award
+
+
+# ---------------------------------------------------------------- 区财政局 approves
+
+
+def _needs_by_year(installments) -> dict[int, int]:
+    needs: dict[int, int] = defaultdict(int)
+    for installment in installments:
+        needs[installment.year] += installment.amount_fen
+    return dict(sorted(needs.items()))
+
+
+@transaction.atomic
+def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
+    """A finance approver approves the award: its amount is committed in the budgets of the years its
+    installments fall in (the item's row and the year's total where one exists). Refused with the
+    figures when any of them has less left than needed; then nothing is committed.
+
+    The budget rows are locked (select_for_update) before they are read, so two approvals racing for the
+    last of a budget run one after the other: the second sees what the first committed and is refused.
+    """
+    require_role(actor, Role.FINANCE_APPROVER)
+    at = at or timezone.now()
+    award = _lock_award(award)
+    if award.status != Award.Status.PENDING:
+        raise ValidationError(
+            _("该资助当前状态为“%(status)s”,不能再审核。") % {"status": award.get_status_display()}
+        )
+    installments = list(award.installments.filter(status__in=UNPAID).order_by("number"))
+    needs = _needs_by_year(installments)
+    budgets = lock_budgets(needs, award.item.code)
+    problems: list[str] = []
+    for year, needed in needs.items():
+        for code in (award.item.code, ""):
+            budget = budgets.get((year, code))
+            if budget is None:
+                if code:
+                    problems.append(
+                        _("%(year)d 年度 %(code)s 项目尚未编列预算,本次需 %(needed)s。")
+                        % {"year": year, "code": code, "needed": fen_yuan(needed)}
+                    )
+                continue  # no total for the year: only the item's budget binds
+            if not budget.is_confirmed:
+                problems.append(_("%(label)s尚未经区财政局确认。") % {"label": label(budget)})
+            elif budget.left_fen < needed:
+                problems.append(
+                    _("%(label)s不足:%(figures)s。")
+                    % {"label": label(budget), "figures": figures(budget, needed)}
+                )
+    if problems:
+        raise ValidationError(problems)
+    for (year, _code), budget in budgets.items():
+        budget.committed_fen += needs[year]
+        budget.save(update_fields=["committed_fen"])
+    today = _today(at)
+    for installment in installments:
+        status = _settled_status(installment, today)
+        if status != installment.status:
+            installment.status = status
+            installment.save(update_fields=["status"])
+    award.status = Award.Status.APPROVED
+    award.approved_by = actor
+    award.approved_at = at
+    award.save(update_fields=["status", "approved_by", "approved_at"])
+    # Telling the enterprise comes with issue 6 (transaction.on_commit).
+    return award
+
+
+def release_due_installments(*, today: date | None = None) -> int:
+    """Scheduled installments of approved awards whose year has come (and whose condition, if any, is
+    met) become due. Idempotent: run it daily (`manage.py release_installments`, issue 6's beat)."""
+    today = today or timezone.localdate()
+    return Installment.objects.filter(
+        Q(condition=Installment.Condition.NONE) | Q(condition_met_at__isnull=False),
+        status=IStatus.SCHEDULED,
+        award__status=Award.Status.APPROVED,
+        year__lte=today.year,
+    ).update(status=IStatus.DUE)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _meet_condition(installment: Installment, at: datetime, award: Award) -> None:
+    installment.condition_met_at = at
+    if award.status == Award.Status.APPROVED:
+        installment.status = _settled_status(installment, _today(at))
+    installment.save(update_fields=["condition_met_at", "status"])
+
+
+@transaction.atomic
+def record_acceptance(*, actor, award: Award, at: datetime | None = None) -> Award:
+    """区科委 records the project's acceptance (验收): the installments waiting for it become due (once the
+    award is approved; recorded earlier, they become due at approval)."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    at = at or timezone.now()
+    award = _lock_award(award)
+    waiting = list(
+        award.installments.select_for_update()
+        .filter(
+            condition=Installment.Condition.ACCEPTANCE, status=IStatus.WAITING, condition_met_at__isnull=True
+        )
+        .order_by("number")
+    )
+    if not waiting:
+        raise ValidationError(_("该资助没有等待项目验收的拨付期次。"))
+    for installment in waiting:
+        _meet_condition(installment, at, award)
+    return award
+
+
+@transaction.atomic
+def confirm_office_use(*, actor, installment: Installment, at: datetime | None = None) -> Installment:
+    """The organisation's administrator confirms it still uses its office in 长宁区, for that year's
+    installment of a multi-year rent subsidy (6.1b, 6.1c). Only in or after the installment's year: a
+    confirmation now says nothing about next year, so an earlier one is refused with the year."""
+    at = at or timezone.now()
+    # The award first, then the installment: the order every award service locks in.
+    award = _lock_award(
+        Award(pk=Installment.objects.values_list("award_id", flat=True).get(pk=installment.pk))
+    )
+    installment = Installment.objects.select_for_update().get(pk=installment.pk)
+    installment.award = award
+    membership = approved_membership_for(actor)
+    if (
+        membership is None
+        or not membership.is_admin
+        or membership.organization_id != installment.award.organization_id
+    ):
+        raise PermissionDenied(_("只有本单位的管理员可以确认办公地址。"))
+    if (
+        installment.condition != Installment.Condition.OFFICE_CONFIRMED
+        or installment.status != IStatus.WAITING
+    ):
+        raise ValidationError(_("该期次不需要确认办公地址,或已经确认。"))
+    if installment.condition_met_at is not None:
+        raise ValidationError(_("该期次已确认办公地址,等待财政审核。"))
+    if installment.year > _today(at).year:
+        raise ValidationError(
+            _("第 %(n)d 期属于 %(year)d 年度,请在 %(year)d 年确认仍在长宁区办公后再申请拨付。")
+            % {"n": installment.number, "year": installment.year}
+        )
+    _meet_condition(installment, at, award)
+    return installment
+
+
+# ---------------------------------------------------------------- 追回
+
+
+def _paid_total(award: Award) -> int:
+    return sum(i.amount_fen for i in award.installments.all() if i.status == IStatus.PAID)
+
+
+@transaction.atomic
+def record_clawback(
+    *,
+    actor,
+    award: Award,
+    reason: str,
+    amount_fen: int,
+    description: str,
+    at: datetime | None = None,
+) -> Clawback:
+    """A finding against an award (wrong facts, moved out of 长宁区, a duplicate under 10(2)): the amount
+    no longer belongs to the enterprise. Unpaid installments are cancelled first, latest first, up to
+    the amount (their commitment goes back to the budget); the rest was paid and is to be recovered
+    (record_recovery). The application's clawed_back_fen grows by the amount, so the running ceilings
+    no longer count it."""
+    require_role(actor, Role.FINANCE_OFFICER)
+    at = at or timezone.now()
+    award = _lock_award(award)
+    if reason not in Clawback.Reason.values:
+        raise ValidationError(_("请选择追回原因。"))
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError(_("请写明情况说明。"))
+    already = sum(award.clawbacks.values_list("amount_fen", flat=True))
+    can_claw = award.amount_fen - already
+    if amount_fen is None or amount_fen <= 0:
+        raise ValidationError(_("追回金额必须大于 0。"))
+    if amount_fen > can_claw:
+        raise ValidationError(
+            _("追回金额 %(amount)s 超过可追回的 %(left)s(认定 %(awarded)s,已追回登记 %(already)s)。")
+            % {
+                "amount": fen_yuan(amount_fen),
+                "left": fen_yuan(can_claw),
+                "awarded": fen_yuan(award.amount_fen),
+                "already": fen_yuan(already),
+            }
+        )
+    # Batched installments are in a payment batch on its way to the bank: they are left to be paid or
+    # returned there, and anything paid is recovered afterwards.
+    unpaid = list(
+        award.installments.select_for_update().filter(status__in=UNPAID).order_by("-year", "-number")
+    )
+    cut: dict[int, int] = {}  # installment pk → fen taken off
+    left = amount_fen
+    for installment in unpaid:
+        if left == 0:
+            break
+        cut[installment.pk] = min(left, installment.amount_fen)
+        left -= cut[installment.pk]
+    cancelled = amount_fen - left
+    if award.status in (Award.Status.APPROVED, Award.Status.CLOSED, Award.Status.CLAWED_BACK):
+        # What an approved award committed for those installments goes back to the budgets.
+        uncommit: dict[int, int] = defaultdict(int)
+        for installment in unpaid:
+            if installment.pk in cut:
+                uncommit[installment.year] += cut[installment.pk]
+        budgets = lock_budgets(uncommit, award.item.code)
+        for (year, _code), budget in budgets.items():
+            budget.committed_fen -= uncommit[year]
+            budget.save(update_fields=["committed_fen"])
+    for installment in unpaid:
+        taken = cut.get(installment.pk)
+        if not taken:
+            continue
+        if taken == installment.amount_fen:
+            installment.status = IStatus.CANCELLED
+            installment.save(update_fields=["status"])
+        else:
+            # Part of this installment stays payable; the clawback row keeps the record of the cut.
+            installment.amount_fen -= taken
+            installment.save(update_fields=["amount_fen"])
+    clawback = Clawback.objects.create(
+        award=award,
+        reason=reason,
+        description=description,
+        amount_fen=amount_fen,
+        cancelled_fen=cancelled,
+        recorded_by=actor,
+        recorded_at=at,
+    )
+    record_clawback_amount(application=award.application, amount_fen=amount_fen)
+    if already + amount_fen == award.amount_fen:
+        award.status = Award.Status.CLAWED_BACK
+    elif (
+        award.status == Award.Status.APPROVED
+        and not award.installments.filter(status__in=(*UNPAID, IStatus.BATCHED)).exists()
+    ):
+        award.status = Award.Status.CLOSED
+    award.save(update_fields=["status"])
+    return clawback
+
+
+def _recovery_years(award: Award, already_fen: int, amount_fen: int) -> dict[int, int]:
+    """Which budget years a recovery returns to: the years the money was paid from, the latest payment
+    first. Earlier recoveries of the award (`already_fen`, over all its clawbacks) took the first part
+    of that order, so the split is deterministic without storing it."""
+    paid = award.installments.filter(status=IStatus.PAID).order_by("-year", "-number")
+    years: dict[int, int] = defaultdict(int)
+    skip, left = already_fen, amount_fen
+    for installment in paid:
+        available = installment.amount_fen
+        used = min(skip, available)
+        skip -= used
+        available -= used
+        take = min(left, available)
+        if take:
+            years[installment.year] += take
+            left -= take
+        if left == 0:
+            break
+    if left:
+        raise ValidationError(
+            _("追回金额超过该资助已拨付的金额(已拨付 %(paid)s)。") % {"paid": fen_yuan(_paid_total(award))}
+        )
+    return dict(years)
+
+
+@transaction.atomic
+def record_recovery(
+    *, actor, clawback: Clawback, amount_fen: int, on: date, at: datetime | None = None
+) -> Clawback:
+    """Money paid back by the enterprise: recorded on the clawback and returned to the budget of the year
+    it was paid from (that budget's recovered_fen, row locked)."""
+    require_role(actor, Role.FINANCE_OFFICER)
+    # The award first, as record_clawback locks it, then the clawback: one order for both services.
+    award = _lock_award(Award(pk=clawback.award_id))
+    clawback = Clawback.objects.select_for_update().get(pk=clawback.pk)
+    if amount_fen is None or amount_fen <= 0:
+        raise ValidationError(_("追回金额必须大于 0。"))
+    if on is None or on > _today(at):
+        raise ValidationError(_("请填写实际追回日期(不能晚于今天)。"))
+    if amount_fen > clawback.outstanding_fen:
+        raise ValidationError(
+            _("本次追回 %(amount)s 超过尚待追回的 %(left)s。")
+            % {"amount": fen_yuan(amount_fen), "left": fen_yuan(clawback.outstanding_fen)}
+        )
+    already = sum(award.clawbacks.values_list("recovered_fen", flat=True))
+    years = _recovery_years(award, already, amount_fen)
+    budgets = lock_budgets(years, award.item.code)
+    for (year, _code), budget in budgets.items():
+        budget.recovered_fen += years[year]
+        budget.save(update_fields=["recovered_fen"])
+    clawback.recovered_fen += amount_fen
+    clawback.recovered_on = on
+    clawback.save(update_fields=["recovered_fen", "recovered_on"])
+    return clawback

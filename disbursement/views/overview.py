@@ -1,0 +1,127 @@
+"""The budget dashboard (staff) and the enterprise's own awards.
+
+/finance/dashboard/ ("disbursement:dashboard") is for 区科委's commission approvers and 区财政局's finance
+staff: anonymous → log in, every other role → 403. /awards/ ("awards:mine") is the enterprise's list of its
+organisation's awards with every installment; only the organisation's administrator confirms that it
+still uses its office in 长宁区. Reads go through disbursement.selectors, the one change through
+disbursement.services; every page works without JavaScript and runs a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import Role
+from accounts.selectors import approved_membership_for
+from reviews.access import role_required
+
+from .. import selectors, services
+from ..charts import SEGMENTS, budget_chart
+
+BUDGET_READERS = (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
+
+
+# ---------------------------------------------------------------- the budget dashboard (staff)
+
+
+def _chosen_year(raw: str | None, years: list[int]) -> int | None:
+    """The year asked for if it has budgets; else this year if it has; else the latest year."""
+    if raw and raw.isdigit() and int(raw) in years:
+        return int(raw)
+    this_year = timezone.localdate().year
+    if this_year in years:
+        return this_year
+    return years[0] if years else None
+
+
+@role_required(*BUDGET_READERS)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    years = selectors.budget_years()
+    year = _chosen_year(request.GET.get("year"), years)
+    overview = selectors.budget_overview(year) if year is not None else None
+    return render(
+        request,
+        "disbursement/dashboard.html",
+        {
+            "years": years,
+            "year": year,
+            "overview": overview,
+            "chart": budget_chart(overview.lines) if overview else None,
+            "legend": [(kind, label) for _field, kind, label in SEGMENTS],
+        },
+    )
+
+
+# ---------------------------------------------------------------- the enterprise's awards
+
+
+def _organization_redirect(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("请先创建或加入申报单位,经审核通过后即可查看资助拨付情况。"))
+    return redirect("accounts:organization")
+
+
+@login_required
+@require_GET
+def my_awards(request: HttpRequest) -> HttpResponse:
+    membership = approved_membership_for(request.user)
+    if membership is None:
+        return _organization_redirect(request)
+    organization = membership.organization
+    awards = selectors.enterprise_awards(organization)
+    for award in awards:
+        # The disbursement notice exists once finance has approved the award.
+        award.has_notice = award.status in selectors.NOTICE_STATUSES
+    return render(
+        request,
+        "disbursement/my_awards.html",
+        {
+            "organization": organization,
+            "is_admin": membership.is_admin,
+            "awards": awards,
+            "bank_account": selectors.current_bank_account(organization),
+            "this_year": timezone.localdate().year,
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm_office(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's administrator confirms it still uses its office in 长宁区, which releases the
+    installment (6.1b, 6.1c: 房租补贴 years 2 and 3). Another organisation's installment is 404."""
+    membership = approved_membership_for(request.user)
+    if membership is None:
+        return _organization_redirect(request)
+    installment = selectors.installment_for(request.user, pk)
+    if not membership.is_admin:
+        raise PermissionDenied(_("只有单位管理员可以确认办公地址。"))
+    try:
+        services.confirm_office_use(installment=installment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(str(m) for m in exc.messages))
+    else:
+        messages.success(
+            request,
+            _("已确认仍在长宁区办公:%(number)s 第 %(n)d 期。")
+            % {"number": installment.award.application.number, "n": installment.number},
+        )
+    return redirect("awards:mine")
+
+
+urlpatterns = [
+    path("dashboard/", dashboard, name="dashboard"),
+]
+
+enterprise_urlpatterns = [
+    path("", my_awards, name="mine"),
+    path("installments/<int:pk>/confirm-office/", confirm_office, name="confirm_office"),
+]

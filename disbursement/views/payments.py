@@ -1,0 +1,344 @@
+"""Bank details, payment batches, payments, the batch export and the disbursement notice.
+
+Finance pages (under /finance/, namespace "disbursement"): the batch list, detail and export are for
+区财政局's finance officers and approvers; building a batch, submitting it and recording payments for
+finance officers; approving or returning for finance approvers other than the batch's preparer. The
+notice PDF is also open to 区科委's commission approvers. Anonymous → log in; every other role → 403.
+Finance staff see the receiving accounts in full here (they pay into them); nowhere else does.
+
+Enterprise pages (under /awards/, namespace "awards"): the receiving account, masked, for every approved
+member of the organisation, with its history; only the organisation's administrator may change it. The
+notice PDF of the organisation's own awards (anyone else's → 404).
+
+Thin: reads through disbursement.selectors, changes through disbursement.services; no JavaScript.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import Role
+from accounts.selectors import access_organization
+from reviews.access import has_any_role, role_required
+
+from .. import selectors, services
+from ..documents import award_notice_pdf
+from ..exports import batch_workbook
+from ..models import Installment, PaymentBatch
+from ..payment_forms import BankAccountForm, FailedForm, PaidForm, ReturnForm
+
+FINANCE = (Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
+finance_required = role_required(*FINANCE)
+officer_required = role_required(Role.FINANCE_OFFICER)
+approver_required = role_required(Role.FINANCE_APPROVER)
+notice_readers_required = role_required(*FINANCE, Role.COMMISSION_APPROVER)
+Batch = PaymentBatch.Status
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+# ---------------------------------------------------------------- batches (finance)
+
+
+@finance_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "disbursement/batch_list.html",
+        {
+            "batches": selectors.finance_batches(),
+            "is_officer": has_any_role(request.user, Role.FINANCE_OFFICER),
+        },
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def batch_new(request: HttpRequest) -> HttpResponse:
+    status = 200
+    selected: set[int] = set()
+    if request.method == "POST":
+        selected = {int(pk) for pk in request.POST.getlist("installments") if pk.isdigit()}
+        try:
+            batch = services.create_batch(actor=request.user, installment_ids=selected)
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+            status = 400
+        else:
+            messages.success(
+                request, _("批次 %(number)s 已编制,核对无误后请提交审核。") % {"number": batch.number}
+            )
+            return redirect("disbursement:batch", pk=batch.pk)
+    return render(
+        request,
+        "disbursement/batch_new.html",
+        {"groups": selectors.due_groups(), "selected": selected},
+        status=status,
+    )
+
+
+@finance_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_for(pk)
+    lines = selectors.batch_lines(batch)
+    is_officer = has_any_role(request.user, Role.FINANCE_OFFICER)
+    is_approver = has_any_role(request.user, Role.FINANCE_APPROVER)
+    is_preparer = batch.prepared_by_id == request.user.pk
+    return render(
+        request,
+        "disbursement/batch_detail.html",
+        {
+            "batch": batch,
+            "lines": lines,
+            "total_fen": sum(line.installment.amount_fen for line in lines),
+            "records": selectors.batch_records(batch),
+            "can_submit": is_officer and batch.status == Batch.DRAFT and bool(lines),
+            "can_withdraw": is_officer and is_preparer and batch.status == Batch.DRAFT,
+            "can_approve": is_approver and not is_preparer and batch.status == Batch.SUBMITTED,
+            "preparer_waits": is_approver and is_preparer and batch.status == Batch.SUBMITTED,
+            "can_record": is_officer and batch.status == Batch.APPROVED,
+            "return_form": ReturnForm(),
+            "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
+            "failed_form": FailedForm(),
+            "batched": Installment.Status.BATCHED,
+        },
+    )
+
+
+def _batch_action(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    """Run a service on the batch; a refusal (ValidationError) is shown on the detail page, a
+    PermissionDenied is a 403 and saves nothing."""
+    batch = selectors.batch_for(pk)
+    try:
+        action(batch)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, success % {"number": batch.number})
+    return redirect("disbursement:batch", pk=batch.pk)
+
+
+@officer_required
+@require_POST
+def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_action(
+        request,
+        pk,
+        lambda batch: services.submit_batch(actor=request.user, batch=batch),
+        _("批次 %(number)s 已提交审核,须由编制人以外的审核人员审核。"),
+    )
+
+
+@officer_required
+@require_POST
+def batch_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_action(
+        request,
+        pk,
+        lambda batch: services.withdraw_batch(actor=request.user, batch=batch),
+        _("批次 %(number)s 已撤回,其中款项恢复为待拨付。"),
+    )
+
+
+@approver_required
+@require_POST
+def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_action(
+        request,
+        pk,
+        lambda batch: services.approve_batch(actor=request.user, batch=batch),
+        _("批次 %(number)s 已审核通过,可以拨付。"),
+    )
+
+
+@approver_required
+@require_POST
+def batch_return(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReturnForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _batch_action(
+        request,
+        pk,
+        lambda batch: services.return_batch(actor=request.user, batch=batch, reason=reason),
+        _("批次 %(number)s 已退回,其中款项恢复为待拨付。"),
+    )
+
+
+def _installment_of(batch: PaymentBatch, installment_pk: int) -> Installment:
+    """An installment paid (or attempted) in this batch: still in it, or failed out of it; else 404."""
+    found = (
+        Installment.objects.select_related("award__application")
+        .filter(Q(batch=batch) | Q(payments__batch=batch), pk=installment_pk)
+        .distinct()
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@officer_required
+@require_POST
+def payment_paid(request: HttpRequest, pk: int, installment_pk: int) -> HttpResponse:
+    batch = selectors.batch_for(pk)
+    installment = _installment_of(batch, installment_pk)
+    form = PaidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("disbursement:batch", pk=batch.pk)
+    try:
+        record = services.record_payment(
+            actor=request.user,
+            batch=batch,
+            installment=installment,
+            voucher_no=form.cleaned_data["voucher_no"],
+            paid_on=form.cleaned_data["paid_on"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(
+            request,
+            _("已记录拨付:%(number)s 第%(n)s期,凭证号 %(voucher)s。")
+            % {
+                "number": installment.award.application.number,
+                "n": installment.number,
+                "voucher": record.voucher_no,
+            },
+        )
+    return redirect("disbursement:batch", pk=batch.pk)
+
+
+@officer_required
+@require_POST
+def payment_failed(request: HttpRequest, pk: int, installment_pk: int) -> HttpResponse:
+    batch = selectors.batch_for(pk)
+    installment = _installment_of(batch, installment_pk)
+    form = FailedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("disbursement:batch", pk=batch.pk)
+    try:
+        services.record_failure(
+            actor=request.user, batch=batch, installment=installment, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.warning(
+            request,
+            _("已记录拨付失败:%(number)s 第%(n)s期,款项恢复为待拨付,可纳入以后的批次。")
+            % {"number": installment.award.application.number, "n": installment.number},
+        )
+    return redirect("disbursement:batch", pk=batch.pk)
+
+
+@finance_required
+@require_GET
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_for(pk)
+    workbook, _total = batch_workbook(batch)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------- the disbursement notice
+
+
+def _pdf_response(award) -> HttpResponse:
+    response = HttpResponse(award_notice_pdf(award), content_type="application/pdf")
+    filename = f"notice-{award.application.number or award.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@notice_readers_required
+@require_GET
+def award_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pdf_response(selectors.notice_award(pk))
+
+
+@login_required
+@require_GET
+def enterprise_notice(request: HttpRequest, award_pk: int) -> HttpResponse:
+    return _pdf_response(selectors.enterprise_notice_award(request.user, award_pk))
+
+
+# ---------------------------------------------------------------- bank details (enterprise)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bank_account(request: HttpRequest) -> HttpResponse:
+    """Every member sees the account masked, with its history; the administrator changes it here."""
+    membership = access_organization(request.user, as_admin=request.method == "POST")
+    organization = membership.organization
+    form = BankAccountForm(request.POST or None) if membership.is_admin else None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.set_bank_account(actor=request.user, organization=organization, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("收款账户已更新。此前的账户已保留在变更记录中。"))
+                return redirect("awards:bank_account")
+    history = selectors.bank_history(organization)
+    return render(
+        request,
+        "disbursement/bank_account.html",
+        {
+            "organization": organization,
+            "current": next((account for account in history if account.is_current), None),
+            "history": history,
+            "is_admin": membership.is_admin,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("batches/", batch_list, name="batches"),
+    path("batches/new/", batch_new, name="batch_new"),
+    path("batches/<int:pk>/", batch_detail, name="batch"),
+    path("batches/<int:pk>/submit/", batch_submit, name="batch_submit"),
+    path("batches/<int:pk>/withdraw/", batch_withdraw, name="batch_withdraw"),
+    path("batches/<int:pk>/approve/", batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/return/", batch_return, name="batch_return"),
+    path("batches/<int:pk>/installments/<int:installment_pk>/paid/", payment_paid, name="payment_paid"),
+    path("batches/<int:pk>/installments/<int:installment_pk>/failed/", payment_failed, name="payment_failed"),
+    path("batches/<int:pk>/export.xlsx", batch_export, name="batch_export"),
+    path("awards/<int:pk>/notice.pdf", award_notice, name="award_notice"),
+]
+
+enterprise_urlpatterns = [
+    path("bank/", bank_account, name="bank_account"),
+    path("<int:award_pk>/notice.pdf", enterprise_notice, name="notice_pdf"),
+]
