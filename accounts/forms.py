@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, normalize_uscc, parse_identifier, uscc_checksum_fails
+from .models import Organization, User, normalize_uscc, parse_identifier, uscc_checksum_fails
 
 YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
 
@@ -192,3 +192,19 @@ class JoinForm(AccessibleFormMixin, forms.Form):
 
 class NewPasswordForm(AccessibleFormMixin, SetPasswordForm):
     """The password reset link's form: Django's, with the messages beside the fields."""
+
+
+class PreferencesForm(AccessibleFormMixin, forms.Form):
+    notify_channel = forms.ChoiceField(
+        label=_("通知方式"), choices=User.NotifyChannel.choices, widget=forms.RadioSelect
+    )
+    email_digest = forms.BooleanField(
+        label=_("每日汇总邮件"),
+        required=False,
+        help_text=_("每天一封汇总当天未读消息的邮件,代替逐条通知邮件。"),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.is_staff:
+            del self.fields["email_digest"]  # the digest is for staff (issue 6)

@@ -102,7 +102,22 @@ def parse_identifier(value: str) -> tuple[str, str]:
 class User(AbstractUser):
     """The portal's user; custom from the first migration so fields can be added later."""
 
+    class NotifyChannel(models.TextChoices):
+        # Every channel writes the inbox row (the record of what the portal said); "email only" writes it
+        # already read, so the header's unread count does not nag about what already came by e-mail.
+        BOTH = "both", _("站内消息和邮件")
+        INBOX = "inbox", _("仅站内消息")
+        EMAIL = "email", _("仅邮件")
+
     mobile = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_mobile])
+    notify_channel = models.CharField(
+        _("通知方式"), max_length=10, choices=NotifyChannel.choices, default=NotifyChannel.BOTH
+    )
+    email_digest = models.BooleanField(
+        _("每日汇总邮件"),
+        default=False,
+        help_text=_("每天一封汇总邮件,代替逐条通知邮件(供工作人员选择)。"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -230,3 +245,92 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+
+class Notification(models.Model):
+    """One message in a user's inbox. (recipient, event, key) is the idempotency key: the same event about
+    the same object reaches the same person once, however often the service or the task runs."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(_("事件"), max_length=64)
+    key = models.CharField(_("对象"), max_length=100)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event", "key"], name="notification_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Delivery(models.Model):
+    """One e-mail: of a notification, of a daily digest, or to an address without an account.
+
+    The row is written in the caller's transaction and sent by accounts.tasks.deliver_email after commit;
+    it records what was sent, when and what failed (the delivery log)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("邮件")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    # For deliveries without a notification (digests, addresses without an account): the idempotency key.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    event = models.CharField(_("事件"), max_length=64)
+    address = models.EmailField(_("收件地址"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(notification__isnull=False),
+                name="delivery_once_per_notification_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~models.Q(dedupe_key=""), name="delivery_unique_dedupe_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notification__isnull=False) | ~models.Q(dedupe_key=""),
+                name="delivery_has_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.address}"
+
+    @property
+    def masked_address(self) -> str:
+        """wa***@example.com: enough for an administrator to tell deliveries apart, not to harvest."""
+        local, _sep, domain = self.address.partition("@")
+        return f"{local[:2]}***@{domain}" if domain else "***"

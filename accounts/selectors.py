@@ -6,7 +6,17 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from .models import MOBILE_RE, Membership, Organization, User, normalize_email, normalize_mobile
+from .models import (
+    MOBILE_RE,
+    Delivery,
+    Membership,
+    Notification,
+    Organization,
+    User,
+    normalize_email,
+    normalize_mobile,
+)
+from .roles import Role
 
 
 def user_for_identifier(identifier: str) -> User | None:
@@ -141,3 +151,35 @@ def mask_mobile(mobile: str) -> str:
 def mask_email(email: str) -> str:
     local, _at, domain = email.rpartition("@")
     return f"{local[:1]}***@{domain}" if local else "***"
+
+
+# ---------------------------------------------------------------- inbox and delivery log
+
+
+def inbox_for(user: User) -> QuerySet:
+    """The user's own messages, newest first; the paginator adds its one COUNT."""
+    return Notification.objects.filter(recipient=user).defer("body").order_by("-created_at", "-pk")
+
+
+def notification_for(user: User, pk: int):
+    """The user's message, or 404: another person's message is not found, not forbidden."""
+    try:
+        return Notification.objects.get(pk=pk, recipient=user)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+
+
+DELIVERY_LOG_ROLES = (Role.SYSTEM_ADMIN.value, Role.SECURITY_ADMIN.value)
+
+
+def require_delivery_log_access(user: User | AnonymousUser) -> None:
+    """The delivery log shows who was told what: the system and security administrators only (403)."""
+    if not (
+        user.is_authenticated and user.is_active and user.groups.filter(name__in=DELIVERY_LOG_ROLES).exists()
+    ):
+        raise PermissionDenied
+
+
+def delivery_log(*, status: str = "") -> QuerySet:
+    deliveries = Delivery.objects.defer("body").order_by("-created_at", "-pk")
+    return deliveries.filter(status=status) if status else deliveries

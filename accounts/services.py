@@ -13,12 +13,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import (
     DUPLICATE_IDENTIFIER_MESSAGE,
     Membership,
+    Notification,
     Organization,
     User,
     normalize_uscc,
@@ -260,3 +262,27 @@ def _lock_pending(actor: User, membership: Membership) -> Membership:
     if locked.status != Membership.Status.PENDING:
         raise ValidationError(_("该申请已处理,不能重复操作。"), code="not_pending")
     return locked
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def notification_open(*, notification: Notification) -> Notification:
+    """Mark the user's message read (the first reading counts; opening it again changes nothing)."""
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def preferences_update(*, user: User, notify_channel: str, email_digest: bool) -> User:
+    """The daily digest is for staff (issue 6); an applicant's request for it is ignored."""
+    user.notify_channel = User.NotifyChannel(notify_channel)
+    user.email_digest = bool(email_digest) and user.is_staff
+    user.save(update_fields=["notify_channel", "email_digest"])
+    return user

@@ -58,4 +58,9 @@ urlpatterns = [
     path("organization/members/", views.members, name="members"),
     path("organization/members/<int:pk>/approve/", views.approve_member, name="approve_member"),
     path("organization/members/<int:pk>/reject/", views.reject_member, name="reject_member"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.inbox_message, name="inbox_message"),
+    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("deliveries/", views.deliveries, name="deliveries"),
 ]

@@ -7,13 +7,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, SignupForm
+from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
+from .models import Delivery
 
 BACKEND = "accounts.backends.IdentifierBackend"
 
@@ -168,3 +171,73 @@ def reject_member(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已拒绝 %(name)s 的加入申请。") % {"name": membership.user.display_name})
     return redirect("accounts:members")
+
+
+# ---------------------------------------------------------------- inbox, preferences, delivery log
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    # session, user, the paginator's count, the page of messages (the header's unread count: one more)
+    page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/inbox.html", {"page": page})
+
+
+@login_required
+@require_GET
+def inbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = services.notification_open(notification=selectors.notification_for(request.user, pk))
+    # The link was written by the portal's services; still, only a path on this site is offered.
+    safe_url = (
+        notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
+    )
+    return render(
+        request, "accounts/inbox_message.html", {"notification": notification, "safe_url": safe_url}
+    )
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, _("已将 %(count)s 条消息标为已读。") % {"count": count})
+    return redirect("accounts:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"notify_channel": user.notify_channel, "email_digest": user.email_digest}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial, user=user)
+    if form.is_bound and form.is_valid():
+        services.preferences_update(
+            user=user,
+            notify_channel=form.cleaned_data["notify_channel"],
+            email_digest=form.cleaned_data.get("email_digest", False),
+        )
+        messages.success(request, _("通知设置已保存。"))
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
+
+
+@login_required
+@require_GET
+def deliveries(request: HttpRequest) -> HttpResponse:
+    selectors.require_delivery_log_access(request.user)
+    status = request.GET.get("status", "")
+    if status not in Delivery.Status.values:
+        status = ""
+    # session, user, the role check, the paginator's count, the page of deliveries, the header's count
+    page = Paginator(selectors.delivery_log(status=status), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/deliveries.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Delivery.Status.choices,
+            "query": f"status={status}" if status else "",
+        },
+    )

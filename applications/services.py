@@ -20,7 +20,7 @@ from accounts.roles import Role
 from accounts.selectors import organization_for
 from policies import rules
 
-from . import materials
+from . import materials, notifications
 from .models import (
     TRANSITIONS,
     Application,
@@ -266,6 +266,7 @@ def return_for_correction(*, actor, application: Application, reasons: str) -> A
     if not reasons.strip():
         raise ValidationError(_("请写明退回补正的原因。"))
     _record(application, Application.Status.RETURNED, actor, reasons.strip())
+    notifications.application_returned(application, reasons.strip())
     return application
 
 

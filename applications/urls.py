@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "applications"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/revisions/<int:number>/", views.revision, name="revision"),
+    path(
+        "<int:pk>/documents/<str:kind>.pdf",
+        document_views.document,
+        name="document",
+    ),
 ]

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import organization_for
 from policies import rules
 
-from . import services
+from . import documents, services
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
 from .models import Application, Attachment, CallItem, StatusEvent
 from .selectors import (
@@ -439,6 +439,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": list(StatusEvent.objects.filter(application=application).order_by("at", "id")),
             "revisions": revisions,
             "fact_rows": fact_rows(application.item, application.facts),
+            "documents": [
+                {"kind": kind, "title": documents.TITLES[kind]}
+                for kind in documents.available_documents(application)
+            ],
         },
     )
 

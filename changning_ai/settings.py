@@ -7,6 +7,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.inbox",
             ],
         },
     },
@@ -133,6 +135,10 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="长宁区科委 <noreply@example.gov.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hanging mail server must fail the attempt (and let the task retry) well inside the task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Links in e-mails are absolute: the portal's address as its users reach it.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # Celery: with no broker configured tasks run eagerly in process, so `make run` needs no Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -144,6 +150,34 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# Scheduled work (`celery -A changning_ai beat`), in Shanghai time (CELERY_TIMEZONE). Every task is
+# idempotent, so a beat that fires twice, or a worker that retries, tells nobody twice.
+CELERY_BEAT_SCHEDULE = {
+    "remind-drafts": {  # drafts under calls closing within three days: once per call
+        "task": "applications.tasks.remind_drafts",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "close-due-notices": {  # 公示 windows that have passed: 认定, or back to decision
+        "task": "reviews.tasks.close_due_notices",
+        "schedule": crontab(minute="*/10"),
+    },
+    "remind-overdue-reviews": {  # assignments open longer than the call's review_overdue_days
+        "task": "reviews.tasks.remind_overdue_reviews",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    "release-and-remind-installments": {  # installments whose year has come, and the due reminders
+        "task": "disbursement.tasks.release_and_remind",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "daily-digest": {  # staff who chose one digest instead of single e-mails
+        "task": "accounts.tasks.send_daily_digest",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "requeue-deliveries": {  # e-mails queued while the broker was unreachable
+        "task": "accounts.tasks.requeue_deliveries",
+        "schedule": crontab(minute="*/15"),
+    },
+}
 
 CACHES = {
     "default": (

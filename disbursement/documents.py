@@ -1,38 +1,27 @@
 """The 资金拨付通知 (disbursement notice) of an award, as a PDF rendered by WeasyPrint.
 
-An official document: always in Chinese whatever language the visitor chose, A4, the Noto Serif CJK SC
-font the setup installs (static/css/notice_pdf.css), page numbers from CSS page counters, the amount in
-figures (¥1,500,000.00) and in capitals (壹佰伍拾万元整, policies.capitals). The receiving account is
-masked: the notice goes to the enterprise and may be passed around. Nothing is fetched from outside:
-the only stylesheet is read from disk and every other URL is refused.
+An official document rendered by the shared policies.documents.render_pdf (Chinese, A4, CJK serif, page
+numbers, nothing fetched), the amount in figures (¥1,500,000.00) and in capitals (壹佰伍拾万元整). The
+receiving account is masked: the notice goes to the enterprise and may be passed around.
+
+Also the 批次审批单 (batch approval sheet) for finance: rendered in the request for a small batch, by the
+Celery task disbursement.tasks.render_batch_sheet for one of more than BATCH_SHEET_INLINE_LIMIT lines
+(stored in private storage under a name that changes whenever the batch does).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
+import json
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from weasyprint import CSS, HTML
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from policies import rules
-from policies.capitals import rmb_capitals
+from applications.models import private_storage
+from policies.documents import amount_words, render_pdf
 
-from .models import Award
-from .selectors import current_bank_account
-
-STYLESHEET = "css/notice_pdf.css"
-
-
-def _no_fetching(url: str, *args, **kwargs):
-    raise ValueError(f"the notice fetches nothing: {url}")
-
-
-def _stylesheet() -> CSS:
-    path = finders.find(STYLESHEET) or Path(settings.STATIC_ROOT) / STYLESHEET
-    return CSS(filename=str(path), url_fetcher=_no_fetching)
+from .models import Award, Installment, PaymentBatch
+from .selectors import BatchLine, batch_lines, current_bank_account
 
 
 def notice_context(award: Award) -> dict:
@@ -43,7 +32,7 @@ def notice_context(award: Award) -> dict:
         "organization": award.organization,
         "item": award.item,
         "installments": list(award.installments.all()),
-        "capitals": rmb_capitals(rules.fen_to_yuan(award.amount_fen)),
+        "capitals": amount_words(award.amount_fen),
         "account": current_bank_account(award.organization),
         "issued_on": timezone.localdate(award.approved_at) if award.approved_at else None,
     }
@@ -52,7 +41,90 @@ def notice_context(award: Award) -> dict:
 def award_notice_pdf(award: Award) -> bytes:
     """The notice as PDF bytes. `award` should come with its installments prefetched in order
     (selectors.notice_award)."""
-    with translation.override("zh-hans"):
-        html = render_to_string("disbursement/notice_pdf.html", notice_context(award))
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetching)
-    return document.write_pdf(stylesheets=[_stylesheet()])
+    return render_pdf("disbursement/notice_pdf.html", notice_context(award))
+
+
+# ---------------------------------------------------------------- the 批次审批单 (batch approval sheet)
+
+# A batch of more lines than this is rendered by the Celery task, not in the request.
+BATCH_SHEET_INLINE_LIMIT = 200
+BATCH_SHEET_FOLDER = "documents/batches"
+
+
+def batch_sheet_filename(batch: PaymentBatch) -> str:
+    return f"批次审批单-{batch.number}.pdf"
+
+
+def batch_sheet_context(batch: PaymentBatch, lines: list[BatchLine]) -> dict:
+    total_fen = sum(line.installment.amount_fen for line in lines)
+    return {
+        "batch": batch,
+        "lines": lines,
+        "total_fen": total_fen,
+        "capitals": amount_words(total_fen),
+        "generated_at": timezone.localtime(),
+    }
+
+
+def batch_sheet_pdf(batch: PaymentBatch, lines: list[BatchLine] | None = None) -> bytes:
+    lines = batch_lines(batch) if lines is None else lines
+    return render_pdf("documents/batch_sheet.html", batch_sheet_context(batch, lines))
+
+
+def batch_sheet_name(batch: PaymentBatch) -> str:
+    """Where the stored sheet of the batch as it stands now lives in private storage: the name carries a
+    fingerprint of everything the sheet prints, so a changed batch (submitted, approved, a line paid or
+    failed out of it) never gets an older sheet. One query."""
+    rows = list(
+        Installment.objects.filter(batch=batch)
+        .order_by("pk")
+        .values_list("pk", "status", "amount_fen", "award__organization_id")
+    )
+    state = [
+        batch.number,
+        batch.status,
+        batch.prepared_by_id,
+        str(batch.submitted_at),
+        batch.approved_by_id,
+        str(batch.approved_at),
+        rows,
+    ]
+    fingerprint = hashlib.sha256(json.dumps(state, default=str).encode()).hexdigest()[:32]
+    return f"{BATCH_SHEET_FOLDER}/{batch.pk}/{fingerprint}.pdf"
+
+
+def stored_batch_sheet(batch: PaymentBatch) -> str | None:
+    """The name of the stored sheet of the batch as it stands, or None while it is not (yet) there."""
+    name = batch_sheet_name(batch)
+    return name if private_storage().exists(name) else None
+
+
+def store_batch_sheet(batch: PaymentBatch) -> str:
+    """Render the sheet and keep it in private storage (the task's work); nothing if already there."""
+    name = batch_sheet_name(batch)
+    storage = private_storage()
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(batch_sheet_pdf(batch)))
+        if saved != name:  # a concurrent run stored it first: keep one
+            storage.delete(saved)
+    return name
+
+
+def read_stored(name: str) -> bytes:
+    with private_storage().open(name, "rb") as handle:
+        return handle.read()
+
+
+def batch_sheet_queued_key(batch_id: int) -> str:
+    """Cache key held while the task for the batch is queued, so page loads do not queue it again."""
+    return f"disbursement:batch-sheet-queued:{batch_id}"
+
+
+def request_batch_sheet(batch: PaymentBatch) -> None:
+    """Queue the task once (until it has run); the view then tells the user to come back."""
+    from django.core.cache import cache
+
+    from .tasks import render_batch_sheet
+
+    if cache.add(batch_sheet_queued_key(batch.pk), True, timeout=15 * 60):
+        render_batch_sheet.delay(batch.pk)

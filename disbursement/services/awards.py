@@ -19,7 +19,7 @@ from applications.services import record_clawback_amount
 from policies.templatetags.money import fen_yuan
 from reviews.access import require_role
 
-from .. import schedule
+from .. import notifications, schedule
 from ..models import Award, Clawback, Installment
 from .budgets import figures, label, lock_budgets
 
@@ -88,6 +88,7 @@ def create_award(*, application: Application, actor=None) -> Award:
             )
             for row in planned
         )
+        notifications.award_recognised(award)
     return award
 
 
@@ -153,7 +154,7 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
     award.approved_by = actor
     award.approved_at = at
     award.save(update_fields=["status", "approved_by", "approved_at"])
-    # Telling the enterprise comes with issue 6 (transaction.on_commit).
+    notifications.award_approved(award)
     return award
 
 

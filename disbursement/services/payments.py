@@ -30,6 +30,7 @@ from django.utils.translation import pgettext
 from accounts.roles import Role
 from reviews.access import require_role
 
+from .. import notifications
 from ..models import Award, Budget, Installment, PaymentBatch, PaymentRecord
 from ..selectors import accounts_at, batch_accounts
 from .budgets import figures, label, lock_budgets
@@ -116,6 +117,7 @@ def submit_batch(*, actor, batch: PaymentBatch) -> PaymentBatch:
         batch.status = Batch.SUBMITTED
         batch.submitted_at = timezone.now()
         batch.save(update_fields=["status", "submitted_at"])
+        notifications.batch_submitted(batch)
     return batch
 
 
@@ -294,6 +296,7 @@ def record_payment(
             **_frozen_account(batch, installment),
         )
         _finish(batch, installment.award_id)
+        notifications.payment_recorded(installment, record)
     return record
 
 
@@ -336,4 +339,5 @@ def record_failure(*, actor, batch: PaymentBatch, installment: Installment, reas
             **_frozen_account(batch, installment),
         )
         _finish(batch, installment.award_id)
+        notifications.payment_recorded(installment, record)
     return record

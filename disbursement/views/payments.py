@@ -23,16 +23,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role
 from accounts.selectors import access_organization
+from policies.documents import pdf_response
 from reviews.access import has_any_role, role_required
 
-from .. import selectors, services
+from .. import documents, selectors, services
 from ..documents import award_notice_pdf
 from ..exports import batch_workbook
 from ..models import Installment, PaymentBatch
@@ -121,8 +122,39 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
             "failed_form": FailedForm(),
             "batched": Installment.Status.BATCHED,
+            "sheet": _sheet_state(batch, lines),
         },
     )
+
+
+def _sheet_state(batch: PaymentBatch, lines) -> dict:
+    """What the batch page says of the 批次审批单: rendered on request, or (large) stored once ready."""
+    large = len(lines) > documents.BATCH_SHEET_INLINE_LIMIT
+    return {"large": large, "ready": large and documents.stored_batch_sheet(batch) is not None}
+
+
+@finance_required
+@require_GET
+def batch_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 批次审批单: a small batch rendered here; a large one from private storage once the task has
+    stored it — until then the task is queued and the batch page says so."""
+    batch = selectors.batch_for(pk)
+    lines = selectors.batch_lines(batch)
+    if not lines:
+        raise Http404
+    filename = documents.batch_sheet_filename(batch)
+    if len(lines) <= documents.BATCH_SHEET_INLINE_LIMIT:
+        return pdf_response(documents.batch_sheet_pdf(batch, lines), filename)
+    stored = documents.stored_batch_sheet(batch)
+    if stored is not None:
+        return pdf_response(documents.read_stored(stored), filename)
+    documents.request_batch_sheet(batch)
+    messages.info(
+        request,
+        _("批次 %(number)s 共 %(count)s 笔,审批单正在后台生成,请稍后刷新本页下载。")
+        % {"number": batch.number, "count": len(lines)},
+    )
+    return redirect(reverse("disbursement:batch", args=[batch.pk]) + "#documents")
 
 
 def _batch_action(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
@@ -269,10 +301,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(award) -> HttpResponse:
-    response = HttpResponse(award_notice_pdf(award), content_type="application/pdf")
-    filename = f"notice-{award.application.number or award.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return pdf_response(award_notice_pdf(award), f"资金拨付通知-{award.application.number or award.pk}.pdf")
 
 
 @notice_readers_required
@@ -335,6 +364,7 @@ urlpatterns = [
     path("batches/<int:pk>/installments/<int:installment_pk>/paid/", payment_paid, name="payment_paid"),
     path("batches/<int:pk>/installments/<int:installment_pk>/failed/", payment_failed, name="payment_failed"),
     path("batches/<int:pk>/export.xlsx", batch_export, name="batch_export"),
+    path("batches/<int:pk>/sheet.pdf", batch_sheet, name="batch_sheet"),
     path("awards/<int:pk>/notice.pdf", award_notice, name="award_notice"),
 ]
 

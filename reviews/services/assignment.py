@@ -22,7 +22,7 @@ from accounts.roles import Role
 from applications import services as application_services
 from applications.models import Application
 
-from .. import selectors
+from .. import notifications, selectors
 from ..access import require_role
 from ..models import Assignment
 
@@ -61,7 +61,8 @@ def _create(
         application_services.record_transition(
             application=application, status=Application.Status.UNDER_REVIEW, actor=assigned_by, note=note
         )
-    # Issue 6: notify each new reviewer here (transaction.on_commit), without the organisation's name.
+    for assignment in created:
+        notifications.reviewer_assigned(assignment)  # without the organisation's name
     return created
 
 
@@ -146,6 +147,7 @@ def declare_interest(
                 assigned_by_id=assignment.assigned_by_id,
                 assigned_at=at,
             )
-            # Issue 6: notify the new reviewer here (transaction.on_commit).
-        # else — issue 6: tell the commission approvers of the shortfall here.
+            notifications.reviewer_assigned(replacement)
+    if has_conflict and replacement is None and application.status in ASSIGNABLE:
+        notifications.reviewer_shortfall(application, assignment)
     return Declaration(assignment, replacement)

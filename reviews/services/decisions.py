@@ -18,6 +18,7 @@ from applications.selectors import application_quote
 from applications.services import lock_application, record_transition
 from policies import rules
 from policies.templatetags.money import fen_yuan
+from reviews import notifications
 from reviews.access import require_role
 from reviews.models import Decision, Override
 
@@ -151,7 +152,7 @@ def record_decision(
         fields={"outcome_note": reasons, "released_comments": released_comments},
     )
     decision.save()
-    # Notifying the enterprise comes with issue 6 (transaction.on_commit).
+    notifications.application_decided(application, decision)
     return decision
 
 

@@ -20,6 +20,7 @@ from accounts.roles import Role
 from applications import services as application_services
 from applications.models import Application
 
+from .. import notifications
 from ..access import require_role
 from ..models import AcceptanceSequence, IntakeCheck
 
@@ -134,7 +135,7 @@ def accept_application(
         uscc_override_reason="" if application.organization.uscc_checksum_ok else reason,
         at=at,
     )
-    # Issue 6: notify the enterprise and the commission approvers here (transaction.on_commit).
+    notifications.application_accepted(application)
     return check
 
 
@@ -189,7 +190,7 @@ def decline_application(
     application_services.record_transition(
         application=application, status=Application.Status.NOT_ACCEPTED, actor=actor, note=reasons
     )
-    # Issue 6: notify the enterprise here (transaction.on_commit).
+    notifications.application_not_accepted(application, reasons)
     return _check(
         application,
         actor,

@@ -19,6 +19,7 @@ from applications.models import Application, Call
 from applications.services import lock_application, record_transition
 from policies import rules
 from policies.templatetags.money import fen_yuan
+from reviews import notifications
 from reviews.access import require_role
 from reviews.models import Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
 from reviews.workdays import nth_working_day_after
@@ -102,7 +103,7 @@ def publish_notice(*, actor, call: Call, at: datetime | None = None) -> PublicNo
             amount_fen=decisions[application.pk].amount_fen,
         )
         record_transition(application=application, status=Status.PUBLICIZED, actor=actor, note=window_note)
-    # Notifying the enterprises comes with issue 6 (transaction.on_commit).
+        notifications.application_publicized(application, notice, decisions[application.pk].amount_fen)
     return notice
 
 
@@ -147,6 +148,7 @@ def decide_objection(
     objection.decided_at = at or timezone.now()
     objection.decision_note = note
     objection.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    notifications.objection_decided(objection)
     return objection
 
 
@@ -223,12 +225,13 @@ def close_notice(*, notice: PublicNotice, at: datetime | None = None, actor=None
                 fields={"awarded_fen": entry.amount_fen},
             )
             # 区财政局's side (the award and its schedule) is created in this same transaction: a
-            # recognition without its award never commits. Hooks must be idempotent.
+            # recognition without its award never commits. Hooks must be idempotent. (The award hook
+            # tells 区财政局.)
             for hook in recognition_hooks():
                 hook(application=application, actor=actor)
+            notifications.application_recognised(application)
     notice.closed_at = at
     notice.save(update_fields=["closed_at"])
-    # Telling the enterprises and 区财政局 comes with issue 6 (transaction.on_commit).
     return notice
 
 

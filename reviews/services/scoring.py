@@ -23,6 +23,7 @@ from applications.selectors import application_quote
 from policies import rules
 from policies.models import RubricCriterion
 
+from .. import notifications, selectors
 from ..access import require_role
 from ..models import Assignment, Score
 
@@ -136,7 +137,7 @@ def save_scores(
         assignment.submitted_at = at
         fields += ["status", "submitted_at"]
     assignment.save(update_fields=fields)
-    # When the last standing reviewer submits (selectors.open_assignment_count(application) == 0), the
-    # application is ready for decision: issue 6 notifies the commission approvers here, with
-    # transaction.on_commit.
+    if submit and selectors.open_assignment_count(application) == 0:
+        # The last standing reviewer has submitted: the application is ready for decision.
+        notifications.scores_complete(application, assignment)
     return assignment

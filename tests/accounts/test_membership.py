@@ -194,6 +194,7 @@ def test_the_members_page_runs_a_constant_number_of_queries(client, org_a, alice
         MembershipFactory(organization=org_a, user=UserFactory(), pending=n % 2 == 0)
     client.force_login(alice)
     # session, user, alice's membership with her organisation, the members with their users
-    with django_assert_num_queries(4):
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(5):
         response = client.get(MEMBERS)
     assert len(response.context["memberships"]) == 13

@@ -36,7 +36,8 @@ def test_the_open_calls_page_runs_the_same_queries_for_one_item_and_for_all_23(
     client.force_login(alice)
     client.get(CALLS)  # warm up: content types, translations
     # session, user, membership + organisation, open call items with call, round, item and article
-    with django_assert_num_queries(4) as one:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(5) as one:
         page = client.get(CALLS)
     assert page.status_code == 200
     assert page.content.decode().count('class="card"') == 1

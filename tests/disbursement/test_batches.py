@@ -312,7 +312,8 @@ def test_the_batch_list_runs_the_same_queries_for_1_and_for_3_batches(
     services.create_batch(actor=fay, installment_ids=[due.pk])
     login(client, fay).get(LIST)  # warm up
     # session, user, the user's groups, batches with counts, sums and people
-    with django_assert_num_queries(4) as one:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(5) as one:
         html = client.get(LIST).content.decode()
     assert len(re.findall(r'href="/finance/batches/\d+/"', html)) == 1
     for n, amount in enumerate(["1,000.01", "2,000.02"]):
@@ -329,7 +330,8 @@ def test_the_new_batch_page_runs_the_same_queries_for_1_and_for_3_organisations(
 ):
     service_budget(dora, fay)
     login(client, fay).get(NEW)
-    with django_assert_num_queries(5) as one:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(6) as one:
         client.get(NEW)
     bank(bob, org_b, number=ACCOUNT_B)
     due_award(bob, call, "3,000.03", "乙公司云服务", approver=fred, dora=dora)
@@ -350,7 +352,8 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     )
     login(client, fay).get(detail(one))
     # session, user, groups, the batch, its installments, accounts at approval, current accounts, records
-    with django_assert_num_queries(8) as first:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(9) as first:
         client.get(detail(one))
     others = [
         due_installment(due_award(bob, call, amount, f"乙公司云服务{n}", approver=fred, dora=dora))

@@ -284,7 +284,8 @@ def test_the_awards_list_runs_a_constant_number_of_queries(
     login(client, fay)
     # session, user, the user's groups (role check; the nav reuses them), the paginator's count, and the
     # page of awards with application, call, organisation, item and the installment sums in one query
-    with django_assert_num_queries(5):
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(6):
         assert client.get(AWARDS).status_code == 200
 
 
@@ -297,7 +298,8 @@ def test_the_budgets_page_runs_a_constant_number_of_queries(
     login(client, fay)
     # session, user, groups, the years with budgets, the year's rows (with who entered and confirmed
     # them), and the items' names
-    with django_assert_num_queries(6):
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(7):
         assert client.get(BUDGETS + "?year=2025").status_code == 200
 
 
@@ -312,5 +314,6 @@ def test_the_award_page_runs_a_constant_number_of_queries(
     login(client, fay)
     # session, user, groups, the award (with application, call, organisation, item, approver), its
     # installments (with their batches) and its clawbacks (with who recorded them)
-    with django_assert_num_queries(6):
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(7):
         assert client.get(award_url(approved_award)).status_code == 200

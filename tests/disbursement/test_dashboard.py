@@ -277,7 +277,8 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_2_and_for_12_items(
         confirmed_budget(2025, code, "1,000,000", entered_by=dora, confirmed_by=fay)
     login(client, fay).get(DASHBOARD)  # warm up: content types, translations
     # session, user, groups (the role check), the years, the year's budgets, the items' names
-    with django_assert_num_queries(6) as two:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(7) as two:
         html = client.get(DASHBOARD).content.decode()
     assert len(bars_of(html)) == 2
     for code in codes[2:]:

@@ -228,7 +228,8 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_for_4_awards(
     login(client, alice).get(MINE)  # warm up: content types, translations
     # session, user, membership + organisation, awards with application and item, their installments,
     # the current bank account
-    with django_assert_num_queries(6) as one:
+    # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
+    with django_assert_num_queries(7) as one:
         html = client.get(MINE).content.decode()
     assert html.count('class="card award"') == 1
     for n in range(3):

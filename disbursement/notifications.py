@@ -1,0 +1,153 @@
+"""Who 区财政局's steps tell, and what (issue 6).
+
+Each rule is called by the service that makes the change, inside its transaction (accounts.notify writes
+the inbox rows there and queues the e-mail with transaction.on_commit). Official Chinese wording.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.notify import notify
+from accounts.recipients import holders_of, organization_members
+from accounts.roles import Role
+from policies.templatetags.money import fen_yuan
+
+from .models import Award, Installment, PaymentBatch, PaymentRecord
+
+
+def _number(award: Award) -> str:
+    return award.application.number or str(award.application_id)
+
+
+def award_recognised(award: Award) -> None:
+    """A new award, pending approval: every finance officer and approver."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("新认定资助待审核:%(number)s") % {"number": _number(award)}
+        body = _("申报 %(number)s(%(item)s)已认定,认定金额 %(amount)s,请审核并安排预算。") % {
+            "number": _number(award),
+            "item": award.item.name,
+            "amount": fen_yuan(award.amount_fen),
+        }
+    notify(
+        event="award.recognised",
+        key=str(award.pk),
+        recipients=holders_of(Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        subject=subject,
+        body=body,
+        url=reverse("disbursement:award", args=[award.pk]),
+    )
+
+
+def award_approved(award: Award) -> None:
+    """The enterprise: its award is approved and will be paid by the schedule."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("资助 %(number)s 已经区财政局审核") % {"number": _number(award)}
+        body = _("您单位申报 %(number)s 的资助 %(amount)s 已经区财政局审核通过,将按拨付计划分期拨付。") % {
+            "number": _number(award),
+            "amount": fen_yuan(award.amount_fen),
+        }
+    notify(
+        event="award.approved",
+        key=str(award.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("awards:mine"),
+    )
+
+
+def batch_submitted(batch: PaymentBatch) -> None:
+    """A batch waits for approval: every finance approver but its preparer (who may not approve it)."""
+    installments = batch.installments.all()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("拨付批次 %(number)s 待审核") % {"number": batch.number}
+        body = _("拨付批次 %(number)s(%(count)d 笔,合计 %(total)s)已提交,请审核。") % {
+            "number": batch.number,
+            "count": len(installments),
+            "total": fen_yuan(sum(i.amount_fen for i in installments)),
+        }
+    notify(
+        event="batch.submitted",
+        key=str(batch.pk),
+        recipients=holders_of(Role.FINANCE_APPROVER).exclude(pk=batch.prepared_by_id),
+        subject=subject,
+        body=body,
+        url=reverse("disbursement:batch", args=[batch.pk]),
+    )
+
+
+def payment_recorded(installment: Installment, record: PaymentRecord) -> None:
+    """The enterprise, for each payment: paid (with the date) or failed (with the reason)."""
+    award = installment.award
+    values = {
+        "number": _number(award),
+        "n": installment.number,
+        "amount": fen_yuan(record.amount_fen),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        if record.result == PaymentRecord.Result.PAID:
+            event = "payment.paid"
+            subject = _("资助款已拨付:%(number)s 第%(n)d期") % values
+            body = _(
+                "申报 %(number)s 第%(n)d期资助款 %(amount)s 已于 %(on)s 拨付至贵单位登记的收款账户。"
+            ) % {
+                **values,
+                "on": record.paid_on.isoformat(),
+            }
+            url = reverse("awards:mine")
+        else:
+            event = "payment.failed"
+            subject = _("资助款拨付未成功:%(number)s 第%(n)d期") % values
+            body = _(
+                "申报 %(number)s 第%(n)d期资助款 %(amount)s 拨付未成功。\n原因:%(reason)s\n"
+                "请核对并更新收款账户信息,区财政局将另行安排拨付。"
+            ) % {**values, "reason": record.failure_reason}
+            url = reverse("awards:bank_account")
+    notify(
+        event=event,
+        key=f"{installment.pk}:{record.pk}",
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=url,
+    )
+
+
+def remind_due_installments(*, today: date | None = None) -> int:
+    """Every due installment not yet in a batch: the finance officers, once per installment."""
+    today = today or timezone.localdate()
+    due = list(
+        Installment.objects.filter(status=Installment.Status.DUE, batch__isnull=True)
+        .select_related("award__application", "award__item")
+        .order_by("id")
+    )
+    for installment in due:
+        award = installment.award
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("待拨付:%(number)s 第%(n)d期") % {"number": _number(award), "n": installment.number}
+            body = _(
+                "申报 %(number)s(%(item)s)第%(n)d期 %(amount)s 已到拨付期(%(year)d 年度),请编入拨付批次。"
+            ) % {
+                "number": _number(award),
+                "item": award.item.name,
+                "n": installment.number,
+                "amount": fen_yuan(installment.amount_fen),
+                "year": installment.year,
+            }
+        with transaction.atomic():
+            notify(
+                event="installment.due",
+                key=str(installment.pk),
+                recipients=holders_of(Role.FINANCE_OFFICER),
+                subject=subject,
+                body=body,
+                url=reverse("disbursement:batch_new"),
+            )
+    return len(due)
