@@ -19,85 +19,17 @@
   }
   var autosaveUrl = form.getAttribute("data-autosave-url");
   var statusEl = document.getElementById("autosave-status");
-  var amountEl = document.getElementById("quote-amount");
-  var eligibilityEl = document.getElementById("quote-eligibility");
-  var reasonsEl = document.getElementById("quote-reasons");
-  var stepsEl = document.getElementById("quote-steps");
 
   var timer = null;
   var sequence = 0;
-
-  // Amounts arrive as decimal strings ("600000.00"); group the digits on the string, never a float.
-  function formatYuan(text) {
-    var match = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String(text));
-    if (!match) {
-      return String(text);
-    }
-    var whole = match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    var fraction = ((match[3] || "") + "00").slice(0, 2);
-    return match[1] + whole + "." + fraction;
-  }
-
-  function clearChildren(element) {
-    while (element.firstChild) {
-      element.removeChild(element.firstChild);
-    }
-  }
 
   function csrfToken() {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
-  function showErrors(errors) {
-    var messages = form.querySelectorAll(".field__error");
-    Array.prototype.forEach.call(messages, function (element) {
-      var name = element.id.replace(/^error-/, "");
-      var message = errors[name] || "";
-      element.textContent = message;
-      var field = element.closest(".field");
-      if (field) {
-        field.classList.toggle("field--error", Boolean(message));
-      }
-      var input = document.getElementById("id_" + name);
-      if (input) {
-        if (message) {
-          input.setAttribute("aria-invalid", "true");
-        } else {
-          input.removeAttribute("aria-invalid");
-        }
-      }
-    });
-  }
-
   function showQuote(quote, hasErrors) {
-    panel.classList.toggle("result--error", hasErrors);
-    panel.classList.toggle("result--ineligible", Boolean(quote) && quote.eligible === false);
-    clearChildren(reasonsEl);
-    clearChildren(stepsEl);
-    if (!quote) {
-      amountEl.textContent = "—";
-      eligibilityEl.textContent = panel.getAttribute(hasErrors ? "data-msg-errors" : "data-msg-failed");
-      return;
-    }
-    amountEl.textContent = formatYuan(quote.amount);
-    eligibilityEl.textContent = panel.getAttribute(quote.eligible ? "data-msg-eligible" : "data-msg-ineligible");
-    (quote.reasons || []).forEach(function (reason) {
-      var item = document.createElement("li");
-      item.textContent = reason;
-      reasonsEl.appendChild(item);
-    });
-    (quote.steps || []).forEach(function (step) {
-      var row = document.createElement("tr");
-      var rule = document.createElement("td");
-      var amount = document.createElement("td");
-      rule.textContent = step.rule;
-      amount.className = "num";
-      amount.textContent = "¥" + formatYuan(step.amount);
-      row.appendChild(rule);
-      row.appendChild(amount);
-      stepsEl.appendChild(row);
-    });
+    window.QuotePanel.render(panel, quote, hasErrors);
   }
 
   function showSaved(savedAt) {
@@ -134,7 +66,7 @@
           return; // the answer to an older keystroke
         }
         var errors = data.errors || {};
-        showErrors(errors);
+        window.QuotePanel.showErrors(form, errors);
         showQuote(data.quote, Object.keys(errors).length > 0);
         if (data.saved_at) {
           showSaved(data.saved_at);

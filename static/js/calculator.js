@@ -30,93 +30,21 @@
     return;
   }
   var quoteUrl = form.getAttribute("data-quote-url");
-  var amountEl = document.getElementById("quote-amount");
-  var statusEl = document.getElementById("quote-eligibility");
-  var reasonsEl = document.getElementById("quote-reasons");
-  var stepsEl = document.getElementById("quote-steps");
   var applyLink = document.getElementById("apply-link");
 
   var timer = null;
   var controller = null;
   var sequence = 0;
 
-  // The engine sends amounts as decimal strings ("600000.00"); group the digits on the string
-  // itself so no amount ever passes through a float.
-  function formatYuan(text) {
-    var match = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String(text));
-    if (!match) {
-      return String(text);
-    }
-    var whole = match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    var fraction = ((match[3] || "") + "00").slice(0, 2);
-    return match[1] + whole + "." + fraction;
-  }
-
-  function clearChildren(element) {
-    while (element.firstChild) {
-      element.removeChild(element.firstChild);
-    }
-  }
-
-  function showErrors(errors) {
-    var messages = document.querySelectorAll(".field__error");
-    Array.prototype.forEach.call(messages, function (element) {
-      var name = element.id.replace(/^error-/, "");
-      var message = errors[name] || "";
-      element.textContent = message;
-      var field = element.closest(".field");
-      if (field) {
-        field.classList.toggle("field--error", Boolean(message));
-      }
-      var input = document.getElementById("id_" + name);
-      if (input) {
-        if (message) {
-          input.setAttribute("aria-invalid", "true");
-        } else {
-          input.removeAttribute("aria-invalid");
-        }
-      }
-    });
-  }
-
   function showQuote(data) {
-    var hasErrors = data.errors && Object.keys(data.errors).length > 0;
-    showErrors(data.errors || {});
-    panel.classList.toggle("result--error", hasErrors);
-    panel.classList.toggle("result--ineligible", !hasErrors && data.eligible === false);
-
-    clearChildren(reasonsEl);
-    clearChildren(stepsEl);
-    if (hasErrors) {
-      amountEl.textContent = "—";
-      statusEl.textContent = panel.getAttribute("data-msg-errors");
-      return;
-    }
-    amountEl.textContent = formatYuan(data.amount);
-    statusEl.textContent = panel.getAttribute(data.eligible ? "data-msg-eligible" : "data-msg-ineligible");
-    (data.reasons || []).forEach(function (reason) {
-      var item = document.createElement("li");
-      item.textContent = reason;
-      reasonsEl.appendChild(item);
-    });
-    (data.steps || []).forEach(function (step) {
-      var row = document.createElement("tr");
-      var rule = document.createElement("td");
-      var amount = document.createElement("td");
-      rule.textContent = step.rule;
-      amount.className = "num";
-      amount.textContent = "¥" + formatYuan(step.amount);
-      row.appendChild(rule);
-      row.appendChild(amount);
-      stepsEl.appendChild(row);
-    });
+    var errors = data.errors || {};
+    var hasErrors = Object.keys(errors).length > 0;
+    window.QuotePanel.showErrors(document, errors);
+    window.QuotePanel.render(panel, data, hasErrors);
   }
 
   function showFailure() {
-    amountEl.textContent = "—";
-    statusEl.textContent = panel.getAttribute("data-msg-failed");
-    clearChildren(reasonsEl);
-    clearChildren(stepsEl);
+    window.QuotePanel.render(panel, null, false);
   }
 
   function update() {
