@@ -20,7 +20,7 @@ from accounts.roles import Role
 from applications import services
 from applications.models import Application, Attachment, Call, CallItem
 from policies.models import PolicyItem
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
@@ -77,37 +77,6 @@ def call(policy_data):
 
 def call_item(call: Call, code: str) -> CallItem:
     return call.call_items.get(item__code=code)
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="甲公司")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganizationFactory(name="乙公司")
-
-
-@pytest.fixture
-def alice(org_a, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="alice", roles=[Role.APPLICANT]), organization=org_a, admin=True
-    ).user
-
-
-@pytest.fixture
-def anna(org_a, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="anna", roles=[Role.APPLICANT]), organization=org_a
-    ).user
-
-
-@pytest.fixture
-def bob(org_b, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="bob", roles=[Role.APPLICANT]), organization=org_b, admin=True
-    ).user
 
 
 @pytest.fixture

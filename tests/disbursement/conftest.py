@@ -34,7 +34,7 @@ from policies.models import PolicyItem
 from reviews.models import NoticeEntry, PublicNotice
 from reviews.services.notices import close_notice
 from tests.applications.conftest import submitted
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import UserFactory
 from tests.reviews.decision_support import move
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -89,37 +89,6 @@ def call(policy_data):
 
 
 # ---------------------------------------------------------------- people
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="甲公司")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganizationFactory(name="乙公司")
-
-
-@pytest.fixture
-def alice(org_a, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="alice", roles=[Role.APPLICANT]), organization=org_a, admin=True
-    ).user
-
-
-@pytest.fixture
-def anna(org_a, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="anna", roles=[Role.APPLICANT]), organization=org_a
-    ).user
-
-
-@pytest.fixture
-def bob(org_b, policy_data):
-    return MembershipFactory(
-        user=UserFactory(username="bob", roles=[Role.APPLICANT]), organization=org_b, admin=True
-    ).user
 
 
 @pytest.fixture

@@ -11,11 +11,8 @@ from tests.disbursement import conftest as finance
 from tests.factories import UserFactory
 from tests.reviews import conftest as review
 
-alice = finance.alice
-anna = finance.anna
 approved_award = finance.approved_award
 award = finance.award
-bob = finance.bob
 budget = finance.budget
 call = finance.call
 carol = finance.carol
@@ -24,8 +21,6 @@ dora = finance.dora
 fay = finance.fay
 frank = finance.frank
 fred = finance.fred
-org_a = finance.org_a
-org_b = finance.org_b
 private_files = finance.private_files
 rex = review.rex
 rita = review.rita

@@ -24,14 +24,9 @@ from tests.applications import conftest as enterprise
 from tests.factories import UserFactory
 
 # The enterprise tests' fixtures and helper, shared by these tests (module attributes, so pytest finds them).
-alice = enterprise.alice
-anna = enterprise.anna
-bob = enterprise.bob
 call = enterprise.call
 carol = enterprise.carol
 clock = enterprise.clock
-org_a = enterprise.org_a
-org_b = enterprise.org_b
 private_files = enterprise.private_files
 submitted = enterprise.submitted
 
