@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 # make run is the demo: DEBUG and demo accounts on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DEBUG=true DEMO_MODE=true
 
-.PHONY: run test lint format setup sysdeps migrate clean
+.PHONY: run test lint format setup sysdeps migrate clean otp
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ run: $(STAMP) migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "长宁区人工智能政策申报平台: http://$(HOST):$(PORT)/"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The current second-factor code of a demo staff account: make otp ACCOUNT=demo-intake
+otp: $(STAMP)
+	@$(RUN_ENV) $(BIN)/python manage.py demo_totp $(ACCOUNT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,12 +2,47 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Delivery, Membership, Notification, Organization, User
+from .roles import Role
+
+# Roles and Django permissions are the security administrator's (三权分立), set through
+# administration.services.set_roles; the system administrator who edits users here never sees them.
+ROLE_FIELDS = frozenset({"is_staff", "is_superuser", "groups", "user_permissions"})
+ADMIN_ROLE_NAMES = (Role.SYSTEM_ADMIN.value, Role.SECURITY_ADMIN.value, Role.AUDIT_ADMIN.value)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, (None, {"fields": ("mobile", "notify_channel", "email_digest")}))
     list_display = ("username", "email", "mobile", "is_staff", "is_active")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # The form is built from these fields (ModelAdmin.get_form), so a posted value for a role field is
+        # not even read, let alone saved.
+        return [
+            (name, {**options, "fields": tuple(f for f in options["fields"] if f not in ROLE_FIELDS)})
+            for name, options in fieldsets
+        ]
+
+    def get_list_display(self, request):
+        display = super().get_list_display(request)
+        return display if request.user.is_superuser else tuple(f for f in display if f not in ROLE_FIELDS)
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if request.user.is_superuser else ("is_active",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An administrator's or superuser's account (its e-mail, its password) is not the system
+        # administrator's to change: that would let one administrator take over another's account.
+        if obj is not None and not request.user.is_superuser and _is_administrator(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+def _is_administrator(user: User) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=ADMIN_ROLE_NAMES).exists()
 
 
 class MembershipInline(admin.TabularInline):

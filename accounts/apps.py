@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("用户与单位")
+
+    def ready(self) -> None:
+        from . import security  # noqa: F401  (connects the login and lockout receivers)

@@ -1,11 +1,17 @@
 """Forms of the account pages. They check the shape of the input; the services decide and save."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organization, User, normalize_uscc, parse_identifier, uscc_checksum_fails
+from .password_validation import password_rules_text
 
 YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
 
@@ -15,9 +21,23 @@ class AccessibleFormMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            described = [f"error-{name}"] + ([f"{self[name].auto_id}_helptext"] if field.help_text else [])
-            field.widget.attrs["aria-describedby"] = " ".join(described)
+        for name in self.fields:
+            self._describe(name)
+
+    def _describe(self, name: str) -> None:
+        field = self.fields[name]
+        described = [f"error-{name}"] + ([f"{self[name].auto_id}_helptext"] if field.help_text else [])
+        field.widget.attrs["aria-describedby"] = " ".join(described)
+
+    def set_field_text(self, name: str, *, label=None, help_text=None) -> None:
+        """Change a label or help text after __init__ (the bound field built above has copied them)."""
+        field = self.fields[name]
+        if label is not None:
+            field.label = label
+        if help_text is not None:
+            field.help_text = help_text
+        self._bound_fields_cache.pop(name, None)
+        self._describe(name)
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -51,7 +71,6 @@ class SignupForm(AccessibleFormMixin, forms.Form):
     password = forms.CharField(
         label=_("密码"),
         strip=False,
-        help_text=_("至少8位,不能全是数字,不能过于常见或与手机号、邮箱相近。"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
@@ -59,6 +78,11 @@ class SignupForm(AccessibleFormMixin, forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The rules as the security administrator set them (SecurityPolicy), not as they were at import.
+        self.set_field_text("password", help_text=password_rules_text())
 
     def clean_identifier(self) -> str:
         parse_identifier(self.cleaned_data["identifier"])  # the message beside the field, early
@@ -192,6 +216,74 @@ class JoinForm(AccessibleFormMixin, forms.Form):
 
 class NewPasswordForm(AccessibleFormMixin, SetPasswordForm):
     """The password reset link's form: Django's, with the messages beside the fields."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_field_text("new_password1", label=_("新密码"), help_text=password_rules_text())
+        self.set_field_text("new_password2", label=_("确认新密码"), help_text="")
+
+
+class PortalPasswordChangeForm(AccessibleFormMixin, PasswordChangeForm):
+    """Change one's own password: the current one, then the new one twice (validate_password applies)."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": _("当前密码不正确,请重新输入。"),
+        "password_mismatch": _("两次输入的新密码不一致。"),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_field_text("old_password", label=_("当前密码"))
+        self.set_field_text("new_password1", label=_("新密码"), help_text=password_rules_text())
+        self.set_field_text("new_password2", label=_("确认新密码"), help_text="")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        old, new = cleaned.get("old_password"), cleaned.get("new_password1")
+        if old and new and old == new:
+            self.add_error("new_password1", _("新密码不能与当前密码相同。"))
+        return cleaned
+
+
+class CodeForm(AccessibleFormMixin, forms.Form):
+    """The second factor: the 6-digit code of the authenticator app, or (at login) a recovery code."""
+
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false", "size": 12}
+        ),
+    )
+
+    def __init__(self, *args, recovery: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if recovery:
+            help_text = _("请输入身份验证器 App 显示的 6 位数字;手机不在身边时,可输入一个恢复码。")
+        else:
+            help_text = _("请输入身份验证器 App 显示的 6 位数字。")
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+        self.set_field_text("code", help_text=help_text)
+
+
+class ReauthForm(AccessibleFormMixin, forms.Form):
+    """Before a sensitive action: the password again, and the code for someone with a second factor."""
+
+    password = forms.CharField(
+        label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=20,
+        help_text=_("身份验证器 App 显示的 6 位数字,或一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false", "size": 12}),
+    )
+
+    def __init__(self, *args, needs_code: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["code"]
 
 
 class PreferencesForm(AccessibleFormMixin, forms.Form):

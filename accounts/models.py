@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum
@@ -118,6 +119,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("每天一封汇总邮件,代替逐条通知邮件(供工作人员选择)。"),
     )
+    # Staff passwords expire (STAFF_PASSWORD_MAX_AGE_DAYS); set whenever the password is set.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -137,6 +140,10 @@ class User(AbstractUser):
                 violation_error_message=DUPLICATE_IDENTIFIER_MESSAGE,
             ),
         ]
+
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def clean(self) -> None:
         super().clean()
@@ -334,3 +341,56 @@ class Delivery(models.Model):
         """wa***@example.com: enough for an administrator to tell deliveries apart, not to harvest."""
         local, _sep, domain = self.address.partition("@")
         return f"{local[:2]}***@{domain}" if domain else "***"
+
+
+class SecurityPolicy(models.Model):
+    """The password and lockout policy the security administrator manages (三权分立). One row.
+
+    The settings give the floor of 等级保护 level 3; the administrator may only tighten it, never loosen it
+    (the checks in clean() and the validators both apply the floor)."""
+
+    password_min_length = models.PositiveSmallIntegerField(_("密码最短长度"), default=8)
+    password_min_classes = models.PositiveSmallIntegerField(
+        _("密码至少包含的字符类别数"),
+        default=3,
+        help_text=_("大写字母、小写字母、数字、符号四类中至少几类。"),
+    )
+    staff_password_max_age_days = models.PositiveSmallIntegerField(_("工作人员密码有效期(天)"), default=90)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    FLOOR_MIN_LENGTH = 8
+    FLOOR_MIN_CLASSES = 3
+    CEILING_MAX_AGE_DAYS = 90
+
+    class Meta:
+        verbose_name = _("密码策略")
+        verbose_name_plural = _("密码策略")
+
+    def __str__(self) -> str:
+        return str(_("密码策略"))
+
+    def clean(self) -> None:
+        errors = {}
+        if self.password_min_length < self.FLOOR_MIN_LENGTH:
+            errors["password_min_length"] = _("不得低于 %(n)d 位(等级保护要求)。") % {
+                "n": self.FLOOR_MIN_LENGTH
+            }
+        if not self.FLOOR_MIN_CLASSES <= self.password_min_classes <= 4:
+            errors["password_min_classes"] = _("应在 %(n)d 到 4 之间。") % {"n": self.FLOOR_MIN_CLASSES}
+        if not 1 <= self.staff_password_max_age_days <= self.CEILING_MAX_AGE_DAYS:
+            errors["staff_password_max_age_days"] = _("应在 1 到 %(n)d 天之间。") % {
+                "n": self.CEILING_MAX_AGE_DAYS
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        """The row (created with the floor values if missing), never looser than the floor."""
+        policy = cls.objects.filter(pk=1).first() or cls.objects.get_or_create(pk=1)[0]
+        policy.password_min_length = max(policy.password_min_length, cls.FLOOR_MIN_LENGTH)
+        policy.password_min_classes = min(4, max(policy.password_min_classes, cls.FLOOR_MIN_CLASSES))
+        policy.staff_password_max_age_days = min(
+            max(policy.staff_password_max_age_days, 1), cls.CEILING_MAX_AGE_DAYS
+        )
+        return policy

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import (
     MOBILE_RE,
@@ -61,7 +62,7 @@ def access_organization(user: User | AnonymousUser, *, as_admin: bool) -> Member
     if membership is None:
         raise Http404("no organisation")
     if as_admin and not membership.is_admin:
-        raise PermissionDenied("only the organisation's administrator")
+        raise PermissionDenied(_("只有本单位的管理员可以执行此操作。"))
     return membership
 
 
@@ -81,7 +82,7 @@ def access_membership_request(user: User | AnonymousUser, membership_id: int) ->
     except Membership.DoesNotExist:
         raise Http404("no such membership in this organisation") from None
     if not own.is_admin:
-        raise PermissionDenied("only the organisation's administrator")
+        raise PermissionDenied(_("只有本单位的管理员可以执行此操作。"))
     return membership
 
 

@@ -29,6 +29,7 @@ from .models import (
     validate_uscc,
 )
 from .roles import Role, group_for
+from .security import is_staff_member
 
 # What an organisation's administrator may change on its profile; the USCC is not among them.
 EDITABLE_ORGANIZATION_FIELDS = frozenset(
@@ -228,6 +229,11 @@ def _lock_user(user: User) -> None:
 
 
 def _refuse_second_organization(actor: User) -> None:
+    # A staff account acting as an enterprise would review or pay its own application (issue 7).
+    if is_staff_member(actor):
+        raise ValidationError(
+            _("工作人员账户不能创建或加入申报单位,请使用单独注册的企业账户。"), code="staff_account"
+        )
     if Membership.objects.filter(user=actor, status=Membership.Status.APPROVED).exists():
         raise ValidationError(_("您已属于一个单位,不能再创建或加入其他单位。"), code="already_member")
 
@@ -253,7 +259,7 @@ def _require_admin(actor: User, organization_id: int) -> None:
     if not Membership.objects.filter(
         user=actor, organization_id=organization_id, is_admin=True, status=Membership.Status.APPROVED
     ).exists():
-        raise PermissionDenied("only the organisation's administrator")
+        raise PermissionDenied(_("只有本单位的管理员可以执行此操作。"))
 
 
 def _lock_pending(actor: User, membership: Membership) -> Membership:

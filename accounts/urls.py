@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import security_views, views
 from .forms import EmailPasswordResetForm, LoginForm, NewPasswordForm
 
 app_name = "accounts"
@@ -51,6 +51,18 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("password/change/", security_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/", security_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    # The second factor (staff must; enterprises may) and re-authentication before sensitive actions.
+    path("2fa/", security_views.two_factor_overview, name="two_factor"),
+    path("2fa/setup/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("2fa/verify/", security_views.two_factor_verify, name="two_factor_verify"),
+    path("2fa/recovery-codes/", security_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
+    path("2fa/recovery-codes/new/", security_views.two_factor_regenerate, name="two_factor_regenerate"),
+    path("2fa/disable/", security_views.two_factor_disable, name="two_factor_disable"),
+    path("reauth/", security_views.reauth, name="reauth"),
     path("organization/", views.organization, name="organization"),
     path("organization/new/", views.organization_create, name="organization_create"),
     path("organization/edit/", views.organization_edit, name="organization_edit"),

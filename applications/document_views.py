@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from audit import services as audit
 from policies.documents import pdf_response
 
 from . import documents
@@ -20,4 +21,7 @@ def document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     application = application_for(request.user, pk)
     if not documents.is_available(application, kind):
         raise Http404
-    return pdf_response(documents.render(application, kind), documents.filename(application, kind))
+    filename = documents.filename(application, kind)
+    response = pdf_response(documents.render(application, kind), filename)
+    audit.record("document.download", obj=application, detail=filename)
+    return response

@@ -65,7 +65,15 @@ def _record(application: Application, status: str, actor, note: str = "", at: da
 def _clean_facts(application: Application, facts: Mapping[str, object]) -> dict[str, str]:
     # Only the item's own facts are kept, as the text typed; the engine parses them at every quote.
     names = {fact.name for fact in application.item.facts.all()}
-    return {name: str(value).strip() for name, value in facts.items() if name in names and value is not None}
+    cleaned = {
+        name: str(value).strip() for name, value in facts.items() if name in names and value is not None
+    }
+    # The facts bypass the form fields (the engine parses them), so the NUL that Django's CharField refuses
+    # gets here; PostgreSQL's jsonb cannot store it (a 500). No number or choice contains one.
+    refused = {name: _("不能包含空字符。") for name, text in cleaned.items() if "\x00" in text}
+    if refused:
+        raise ValidationError(refused)
+    return cleaned
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import organization_for
+from audit import services as audit
 from policies import rules
 
 from . import documents, services
@@ -159,9 +160,13 @@ def start(request: HttpRequest, organization, call_item_id: int) -> HttpResponse
 @require_GET
 def start_from_calculator(request: HttpRequest, organization) -> HttpResponse:
     """用这些数据申报: the calculator's round and item → the open call item for it, facts carried along."""
-    items = open_call_items().filter(item__code=request.GET.get("item", ""))
-    if request.GET.get("round"):
-        items = items.filter(call__round__code=request.GET["round"])
+    item_code, round_code = request.GET.get("item", ""), request.GET.get("round", "")
+    if "\x00" in item_code + round_code:
+        # No code holds a NUL, and PostgreSQL refuses one in a query (ValueError, a 500).
+        raise Http404("no open call for this item")
+    items = open_call_items().filter(item__code=item_code)
+    if round_code:
+        items = items.filter(call__round__code=round_code)
     call_item = items.first()
     if call_item is None:
         raise Http404("no open call for this item")
@@ -353,6 +358,7 @@ def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("file missing from storage") from exc
+    audit.record("attachment.download", obj=attachment, detail=f"{application} {attachment.material_code}")
     response = FileResponse(
         handle,
         as_attachment=True,

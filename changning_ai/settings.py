@@ -4,6 +4,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 (django-environ); a bad value fails loudly at start-up rather than at the first request.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,11 +43,18 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "audit",
     "accounts",
     "policies",
     "applications",
     "reviews",
     "disbursement",
+    "administration",
 ]
 
 MIDDLEWARE = [
@@ -57,8 +65,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, staff password expiry and the staff second factor (accounts.middleware).
+    "accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "changning_ai.urls"
@@ -96,10 +111,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等级保护: three of the four character classes (upper, lower, digit, symbol).
+    {"NAME": "accounts.password_validation.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    # Not the username, the e-mail's mailbox name or the mobile number, in any case.
+    {"NAME": "accounts.password_validation.UserIdentifierValidator"},
 ]
 
 # Applicants log in by email or mobile number; staff made in the admin may still use their username.
-AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
+# django-axes first: it refuses a locked account before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.IdentifierBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/accounts/organization/"
 LOGOUT_REDIRECT_URL = "/"
@@ -187,6 +207,89 @@ CACHES = {
     )
 }
 
+# ---- 等级保护 2.0 (issue 7) ------------------------------------------------------------------------
+# Accounts: five failed logins lock the account (not the IP: many users share a government NAT) for 30 min.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks to lock by IP address too; here that would lock out every enterprise behind one NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_ENABLE_ADMIN = False  # the security administrator's page (/manage/security/locks/) shows and lifts locks
+# Sessions end after 30 minutes without a request (accounts.middleware refreshes the expiry at most once a
+# minute, so a page view does not write the session every time).
+SESSION_IDLE_SECONDS = 30 * 60
+# A few minutes longer than the idle limit, so the middleware (not a vanished session) ends an idle session
+# and can say why.
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 5 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+STAFF_PASSWORD_MAX_AGE_DAYS = 90
+# Staff must pass a second factor (TOTP, or a recovery code) before any page but the login pages.
+OTP_REQUIRED_FOR_STAFF = True
+OTP_TOTP_ISSUER = "长宁区AI政策平台"
+# Approving a batch, confirming 一事一议 and changing bank details need the password (and code) again
+# if the last proof is older than this.
+REAUTH_MAX_AGE_SECONDS = 5 * 60
+# Behind the portal's own reverse proxy, the client's address is the first X-Forwarded-For hop.
+AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
+AUDIT_RETENTION_DAYS = 180
+# The audit chain's HMAC key. Keep it outside the database (and its backups): without it an edit cannot be
+# hidden by recomputing the chain. Changing it makes the existing chain fail verification.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default=SECRET_KEY)
+AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "var" / "audit-archive")))
+# Every save and delete of these models is recorded with the changed fields before and after.
+AUDITED_MODELS = [
+    "accounts.User",
+    "accounts.Organization",
+    "accounts.Membership",
+    "accounts.SecurityPolicy",
+    "policies.PolicyRound",
+    "policies.PolicyItem",
+    "policies.RecordedAward",
+    "applications.Call",
+    "applications.CallItem",
+    "applications.Application",
+    "applications.Attachment",
+    "reviews.IntakeCheck",
+    "reviews.Assignment",
+    "reviews.Score",
+    "reviews.Decision",
+    "reviews.Override",
+    "reviews.PublicNotice",
+    "reviews.Objection",
+    "reviews.Holiday",
+    "disbursement.Budget",
+    "disbursement.Award",
+    "disbursement.Installment",
+    "disbursement.BankAccount",
+    "disbursement.PaymentBatch",
+    "disbursement.PaymentRecord",
+    "disbursement.Clawback",
+]
+CSRF_FAILURE_VIEW = "audit.denials.csrf_failure"
+# Content-Security-Policy (django-csp): no inline script or style anywhere; everything from the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -194,6 +297,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -11,8 +11,13 @@ urlpatterns = [
     path("notices/", include("reviews.public_urls")),
     path("finance/", include("disbursement.urls")),
     path("awards/", include("disbursement.enterprise_urls")),
+    path("manage/", include("administration.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("policies.urls")),
 ]
+
+# Every 403 is audited (audit.denials) before the usual page is shown.
+handler403 = "audit.denials.permission_denied"
 
 admin.site.site_header = _("长宁区人工智能创新产业扶持政策申报平台 · 管理")
 admin.site.site_title = _("长宁区AI政策平台")

@@ -105,6 +105,16 @@ class IntakeCheckForm(AccessibleFormMixin, forms.Form):
 
 
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        # An id beyond the database's integer range is no reviewer's; left in, Django's pk__in query makes
+        # SQLite raise OverflowError (a 500) instead of the field's "not a valid choice".
+        for pk in value if isinstance(value, list | tuple) else ():
+            if str(pk).isdecimal() and len(str(pk)) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
     def label_from_instance(self, user: User) -> str:
         return _("%(name)s(在审 %(n)d 件)") % {"name": user.display_name, "n": user.workload}
 

@@ -56,3 +56,29 @@ def bob(org_b, policy_data):
     return MembershipFactory(
         user=UserFactory(username="bob", roles=[Role.APPLICANT]), organization=org_b, admin=True
     ).user
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a completed login. For staff (and anyone who enrolled a second
+    factor) a completed login includes the TOTP step, so the helper gives the user a real confirmed TOTP
+    device and marks the session verified with it, exactly as django_otp.login does after a right code.
+    Tests of the second factor itself log in through the pages (tests/accounts/test_two_factor.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.security import requires_second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if requires_second_factor(user):
+            devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+            device = devices.first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

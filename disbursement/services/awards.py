@@ -16,6 +16,7 @@ from accounts.roles import Role
 from accounts.selectors import approved_membership_for
 from applications.models import Application
 from applications.services import record_clawback_amount
+from audit import services as audit
 from policies.templatetags.money import fen_yuan
 from reviews.access import require_role
 
@@ -77,7 +78,7 @@ def create_award(*, application: Application, actor=None) -> Award:
             item=item,
             amount_fen=application.awarded_fen,
         )
-        Installment.objects.bulk_create(
+        installments = Installment.objects.bulk_create(
             Installment(
                 award=award,
                 number=row.number,
@@ -88,6 +89,20 @@ def create_award(*, application: Application, actor=None) -> Award:
             )
             for row in planned
         )
+        # bulk_create sends no post_save, so the schedule's money figures are audited here.
+        for installment in installments:
+            audit.record(
+                "installment.create",
+                obj=installment,
+                after={
+                    "award_id": award.pk,
+                    "number": installment.number,
+                    "year": installment.year,
+                    "amount_fen": installment.amount_fen,
+                    "condition": installment.condition,
+                    "status": installment.status,
+                },
+            )
         notifications.award_recognised(award)
     return award
 
@@ -160,14 +175,32 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
 
 def release_due_installments(*, today: date | None = None) -> int:
     """Scheduled installments of approved awards whose year has come (and whose condition, if any, is
-    met) become due. Idempotent: run it daily (`manage.py release_installments`, issue 6's beat)."""
+    met) become due. Idempotent: run it daily (`manage.py release_installments`, issue 6's beat).
+
+    One conditional UPDATE and its audit record per installment, each in its own short transaction: a
+    single UPDATE of many rows would leave the trail without them, and locking them all at once could
+    meet another service locking the same rows in another order."""
     today = today or timezone.localdate()
-    return Installment.objects.filter(
+    candidates = Installment.objects.select_related("award__application").filter(
         Q(condition=Installment.Condition.NONE) | Q(condition_met_at__isnull=False),
         status=IStatus.SCHEDULED,
         award__status=Award.Status.APPROVED,
         year__lte=today.year,
-    ).update(status=IStatus.DUE)
+    )
+    released = 0
+    for installment in candidates:
+        with transaction.atomic():
+            if Installment.objects.filter(pk=installment.pk, status=IStatus.SCHEDULED).update(
+                status=IStatus.DUE
+            ):
+                audit.record(
+                    "installment.update",
+                    obj=installment,
+                    before={"status": IStatus.SCHEDULED},
+                    after={"status": IStatus.DUE},
+                )
+                released += 1
+    return released
 
 
 # ---------------------------------------------------------------- conditions

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from accounts.selectors import approved_membership_for
+from audit import services as audit
 
 from ..models import BankAccount
 
@@ -73,6 +74,21 @@ def set_bank_account(
         ):
             return current
         BankAccount.objects.filter(organization=organization, is_current=True).update(is_current=False)
+        if current is not None:
+            # The UPDATE above is invisible to the audit signals; the new row's creation is recorded by them.
+            # Together the two records are the change: the old details (number masked) and the new ones.
+            audit.record(
+                "bankaccount.update",
+                obj=current,
+                before={
+                    "is_current": True,
+                    "bank_name": current.bank_name,
+                    "account_name": current.account_name,
+                    "account_number": current.account_number,
+                },
+                after={"is_current": False},
+                detail="收款账户变更",
+            )
         return BankAccount.objects.create(
             organization=organization,
             bank_name=bank_name,

@@ -13,6 +13,9 @@ Only the request whose UPDATE changed the row moves the money on the Budget rows
 amount, paid += amount, on the item's row of the installment's year and on that year's total if any.
 
 Lock order: the batch row, then the Budget rows in (year, item_code) order, as approve_award takes them.
+
+The conditional UPDATEs bypass the model signals that audit every save (audit.receivers), so each one that
+changes a row writes its own audit record here, with the fields before and after, in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.roles import Role
+from audit import services as audit
 from reviews.access import require_role
 
 from .. import notifications
@@ -103,6 +107,13 @@ def create_batch(*, actor, installment_ids: Iterable[int]) -> PaymentBatch:
             raise ValidationError(
                 _("以下款项不是待拨付状态或已在其他批次中:%(items)s。") % {"items": "、".join(refused)}
             )
+        for installment in installments:
+            audit.record(
+                "installment.update",
+                obj=installment,
+                before={"status": Due.DUE, "batch_id": None},
+                after={"status": Due.BATCHED, "batch_id": batch.pk},
+            )
     return batch
 
 
@@ -122,8 +133,22 @@ def submit_batch(*, actor, batch: PaymentBatch) -> PaymentBatch:
 
 
 def _release(batch: PaymentBatch) -> int:
-    """The batch's unpaid installments back to due, out of the batch."""
-    return Installment.objects.filter(batch=batch, status=Due.BATCHED).update(status=Due.DUE, batch=None)
+    """The batch's unpaid installments back to due, out of the batch. The caller holds the batch row lock,
+    under which alone an installment enters or leaves a batch, so the rows read here are the rows updated."""
+    batched = list(
+        Installment.objects.select_related("award__application").filter(batch=batch, status=Due.BATCHED)
+    )
+    released = Installment.objects.filter(
+        pk__in=[i.pk for i in batched], batch=batch, status=Due.BATCHED
+    ).update(status=Due.DUE, batch=None)
+    for installment in batched:
+        audit.record(
+            "installment.update",
+            obj=installment,
+            before={"status": Due.BATCHED, "batch_id": batch.pk},
+            after={"status": Due.DUE, "batch_id": None},
+        )
+    return released
 
 
 def withdraw_batch(*, actor, batch: PaymentBatch) -> PaymentBatch:
@@ -220,6 +245,7 @@ def _move_budget(installment: Installment) -> None:
             % {"year": installment.year, "code": code}
         )
     for row in rows.values():
+        before = {"committed_fen": row.committed_fen, "paid_fen": row.paid_fen}
         row.committed_fen -= min(row.committed_fen, amount)
         row.paid_fen += amount
         if row.left_fen < 0:
@@ -227,6 +253,13 @@ def _move_budget(installment: Installment) -> None:
                 _("%(label)s不足以记录这笔拨付:%(figures)s") % {"label": label(row), "figures": figures(row)}
             )
         Budget.objects.filter(pk=row.pk).update(committed_fen=row.committed_fen, paid_fen=row.paid_fen)
+        audit.record(
+            "budget.update",
+            obj=row,
+            before=before,
+            after={"committed_fen": row.committed_fen, "paid_fen": row.paid_fen},
+            detail=f"记录拨付:{installment}",
+        )
 
 
 def _finish(batch: PaymentBatch, award_id: int) -> None:
@@ -235,9 +268,25 @@ def _finish(batch: PaymentBatch, award_id: int) -> None:
         Installment.objects.filter(award_id=award_id).exclude(status__in=[Due.PAID, Due.CANCELLED]).exists()
     )
     if not open_installments:
-        Award.objects.filter(pk=award_id, status=Award.Status.APPROVED).update(status=Award.Status.CLOSED)
+        closed = Award.objects.filter(pk=award_id, status=Award.Status.APPROVED).update(
+            status=Award.Status.CLOSED
+        )
+        if closed:
+            audit.record(
+                "award.update",
+                obj=Award.objects.select_related("application").get(pk=award_id),
+                before={"status": Award.Status.APPROVED},
+                after={"status": Award.Status.CLOSED},
+            )
     if not Installment.objects.filter(batch=batch, status=Due.BATCHED).exists():
-        PaymentBatch.objects.filter(pk=batch.pk, status=Batch.APPROVED).update(status=Batch.DONE)
+        done = PaymentBatch.objects.filter(pk=batch.pk, status=Batch.APPROVED).update(status=Batch.DONE)
+        if done:
+            audit.record(
+                "paymentbatch.update",
+                obj=batch,
+                before={"status": Batch.APPROVED},
+                after={"status": Batch.DONE},
+            )
 
 
 def record_payment(
@@ -284,6 +333,18 @@ def record_payment(
                 )
             return existing
         _move_budget(installment)
+        # Recorded after the budget rows are locked: a transaction that holds the audit chain's head
+        # takes no further row lock here (audit.services.record locks the head until commit).
+        audit.record(
+            "installment.update",
+            obj=installment,
+            before={
+                "status": Due.BATCHED,
+                "paid_on": installment.paid_on,
+                "voucher_no": installment.voucher_no,
+            },
+            after={"status": Due.PAID, "paid_on": paid_on, "voucher_no": voucher_no},
+        )
         record = PaymentRecord.objects.create(
             installment=installment,
             batch=batch,
@@ -328,6 +389,13 @@ def record_failure(*, actor, batch: PaymentBatch, installment: Installment, reas
                     _("%(item)s 不在本批次的待拨付款项中,不能记录失败。") % {"item": describe(installment)}
                 )
             return existing
+        audit.record(
+            "installment.update",
+            obj=installment,
+            before={"status": Due.BATCHED, "batch_id": batch.pk},
+            after={"status": Due.DUE, "batch_id": None},
+            detail=reason,
+        )
         record = PaymentRecord.objects.create(
             installment=installment,
             batch=batch,

@@ -43,7 +43,7 @@ def _messages_of(exc: ValidationError) -> list[str]:
 
 
 def _year(raw: str | None, years: list[int]) -> int:
-    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw and raw.isdecimal() and 2000 <= int(raw) <= 2100:
         return int(raw)
     this_year = timezone.localdate().year
     return this_year if this_year in years or not years else years[0]

@@ -34,7 +34,7 @@ BUDGET_READERS = (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_A
 
 def _chosen_year(raw: str | None, years: list[int]) -> int | None:
     """The year asked for if it has budgets; else this year if it has; else the latest year."""
-    if raw and raw.isdigit() and int(raw) in years:
+    if raw and raw.isdecimal() and int(raw) in years:
         return int(raw)
     this_year = timezone.localdate().year
     if this_year in years:

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.reauth import reauth_required
 from accounts.roles import Role
 from accounts.selectors import access_organization
+from audit import services as audit
 from policies.documents import pdf_response
 from reviews.access import has_any_role, role_required
 
@@ -78,7 +80,10 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     status = 200
     selected: set[int] = set()
     if request.method == "POST":
-        selected = {int(pk) for pk in request.POST.getlist("installments") if pk.isdigit()}
+        # Ids beyond the database's integer range are nobody's (and would make SQLite raise OverflowError).
+        selected = {
+            int(pk) for pk in request.POST.getlist("installments") if pk.isdecimal() and len(pk) <= 18
+        }
         try:
             batch = services.create_batch(actor=request.user, installment_ids=selected)
         except ValidationError as exc:
@@ -144,10 +149,14 @@ def batch_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     filename = documents.batch_sheet_filename(batch)
     if len(lines) <= documents.BATCH_SHEET_INLINE_LIMIT:
-        return pdf_response(documents.batch_sheet_pdf(batch, lines), filename)
+        response = pdf_response(documents.batch_sheet_pdf(batch, lines), filename)
+        audit.record("document.download", obj=batch, detail=filename)
+        return response
     stored = documents.stored_batch_sheet(batch)
     if stored is not None:
-        return pdf_response(documents.read_stored(stored), filename)
+        response = pdf_response(documents.read_stored(stored), filename)
+        audit.record("document.download", obj=batch, detail=filename)
+        return response
     documents.request_batch_sheet(batch)
     messages.info(
         request,
@@ -194,6 +203,7 @@ def batch_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @approver_required
 @require_POST
+@reauth_required
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _batch_action(
         request,
@@ -294,6 +304,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{batch.number}.xlsx"'
+    audit.record("export.download", obj=batch, detail=f"{batch.number}.xlsx")
     return response
 
 
@@ -301,7 +312,10 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(award) -> HttpResponse:
-    return pdf_response(award_notice_pdf(award), f"资金拨付通知-{award.application.number or award.pk}.pdf")
+    filename = f"资金拨付通知-{award.application.number or award.pk}.pdf"
+    response = pdf_response(award_notice_pdf(award), filename)
+    audit.record("document.download", obj=award, detail=filename)
+    return response
 
 
 @notice_readers_required
@@ -321,6 +335,7 @@ def enterprise_notice(request: HttpRequest, award_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required(methods=["POST"])
 def bank_account(request: HttpRequest) -> HttpResponse:
     """Every member sees the account masked, with its history; the administrator changes it here."""
     membership = access_organization(request.user, as_admin=request.method == "POST")

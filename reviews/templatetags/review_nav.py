@@ -1,5 +1,6 @@
-"""The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核 — each
-only for its roles."""
+"""The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核,
+and the three administrators' pages (用户管理; 角色管理, 登录锁定, 密码策略; 审计日志, 校验哈希链) —
+each only for its roles."""
 
 from __future__ import annotations
 
@@ -84,6 +85,49 @@ LINKS = (
             "disbursement:payment_paid",
             "disbursement:payment_failed",
         },
+    ),
+    # 三权分立: each administrator sees only their own pages (administration/, audit/).
+    (
+        Role.SYSTEM_ADMIN,
+        "administration:users",
+        _("用户管理"),
+        {
+            "administration:users",
+            "administration:user_create",
+            "administration:user_edit",
+            "administration:user_deactivate",
+            "administration:user_reactivate",
+        },
+    ),
+    (
+        Role.SECURITY_ADMIN,
+        "administration:roles",
+        _("角色管理"),
+        {"administration:roles", "administration:role_edit"},
+    ),
+    (
+        Role.SECURITY_ADMIN,
+        "administration:locks",
+        _("登录锁定"),
+        {"administration:locks", "administration:unlock"},
+    ),
+    (
+        Role.SECURITY_ADMIN,
+        "administration:password_policy",
+        _("密码策略"),
+        {"administration:password_policy"},
+    ),
+    (
+        Role.AUDIT_ADMIN,
+        "audit:records",
+        _("审计日志"),
+        {"audit:records", "audit:record", "audit:export"},
+    ),
+    (
+        Role.AUDIT_ADMIN,
+        "audit:verify",
+        _("校验哈希链"),
+        {"audit:verify"},
     ),
 )
 

@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.reauth import reauth_required
 from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.models import Application, Call
+from audit import services as audit
 from policies import rules
 from policies.templatetags.money import fen_yuan
 from reviews import services
@@ -200,6 +202,7 @@ def propose_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @approver_required
 @require_http_methods(["GET", "POST"])
+@reauth_required
 def confirm_override(request: HttpRequest, pk: int) -> HttpResponse:
     override = get_object_or_404(
         Override.objects.select_related(
@@ -350,6 +353,7 @@ def export_call(request: HttpRequest, pk: int) -> HttpResponse:
     )
     filename = f"call-{call.pk}-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    audit.record("export.download", obj=call, detail=filename)
     return response
 
 

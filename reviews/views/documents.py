@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from applications import documents as application_documents
+from audit import services as audit
 from policies.documents import pdf_response
 from reviews import documents
 from reviews.access import has_any_role
@@ -70,9 +71,10 @@ def staff_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             or not application.assignments.filter(status=Assignment.Status.SUBMITTED).exists()
         ):
             raise Http404
-        return pdf_response(
-            documents.review_summary_pdf(application), documents.summary_filename(application)
-        )
+        filename = documents.summary_filename(application)
+        response = pdf_response(documents.review_summary_pdf(application), filename)
+        audit.record("document.download", obj=application, detail=filename)
+        return response
     if kind not in READERS:
         raise Http404
     if not _may_read(request.user, pk, kind):
@@ -80,9 +82,10 @@ def staff_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     application = staff_application(pk)
     if not application_documents.is_available(application, kind):
         raise Http404
-    return pdf_response(
-        application_documents.render(application, kind), application_documents.filename(application, kind)
-    )
+    filename = application_documents.filename(application, kind)
+    response = pdf_response(application_documents.render(application, kind), filename)
+    audit.record("document.download", obj=application, detail=filename)
+    return response
 
 
 @require_GET

@@ -26,6 +26,7 @@ from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.models import Application
 from applications.selectors import application_quote
+from audit import services as audit
 from policies import rules
 from reviews import selectors
 from reviews.access import role_required
@@ -167,6 +168,9 @@ def staff_download(request: HttpRequest, pk: int, attachment_id: int) -> FileRes
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("file missing from storage") from exc
+    audit.record(
+        "attachment.download", obj=attachment, detail=f"{attachment.application} {attachment.material_code}"
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

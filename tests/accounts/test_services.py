@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from accounts import selectors, services
 from accounts.models import Membership, Organization, User
@@ -90,15 +91,16 @@ def test_full_clean_refuses_a_duplicate_and_a_malformed_mobile(db):
 def test_the_backend_finds_users_by_email_mobile_or_username(db):
     alice = UserFactory(username="u-alice", email="alice@example.com")
     bob = UserFactory(username="u-bob", email="", mobile="13900001111")
-    assert authenticate(username="ALICE@example.com", password="Correct-Horse-42") == alice
-    assert authenticate(username="13900001111", password="Correct-Horse-42") == bob
-    assert authenticate(username="u-bob", password="Correct-Horse-42") == bob
-    assert authenticate(username="13900001111", password="wrong") is None
+    # django-axes (the first backend) counts failures per request, so authenticate needs one.
+    assert authenticate(HttpRequest(), username="ALICE@example.com", password="Correct-Horse-42") == alice
+    assert authenticate(HttpRequest(), username="13900001111", password="Correct-Horse-42") == bob
+    assert authenticate(HttpRequest(), username="u-bob", password="Correct-Horse-42") == bob
+    assert authenticate(HttpRequest(), username="13900001111", password="wrong") is None
 
 
 def test_the_backend_refuses_inactive_users(db):
     UserFactory(username="u-dave", email="dave@example.com", is_active=False)
-    assert authenticate(username="dave@example.com", password="Correct-Horse-42") is None
+    assert authenticate(HttpRequest(), username="dave@example.com", password="Correct-Horse-42") is None
 
 
 # ---------------------------------------------------------------- create_organization

@@ -6,13 +6,13 @@ applicant. The application admin next to it is read-only: states change only thr
 """
 
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.apps import apps
 from django.urls import reverse
 
 from accounts.roles import Role
-from applications.management.commands.seed_demo import ROLE_PERMISSIONS
 from applications.models import Application, Call, CallItem
 from policies.models import PolicyItem, PolicyRound
 from policies.services import copy_round
@@ -25,10 +25,9 @@ RATE_REQUIRED = "该项目的比例由年度申报指南确定,请填写本批�
 
 @pytest.fixture
 def dora(policy_data):
-    """A commission approver, with the permissions seed_demo gives her group for the demo."""
-    group = Group.objects.get(name=Role.COMMISSION_APPROVER.value)
-    for app_label in ROLE_PERMISSIONS[Role.COMMISSION_APPROVER]:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label))
+    """A commission approver, with the admin permissions migration 0008 gives her group (re-applied: a
+    transactional test's flush empties the tables the migration filled)."""
+    import_module("accounts.migrations.0008_role_permissions").grant_role_permissions(apps)
     return UserFactory(username="dora", roles=[Role.COMMISSION_APPROVER], is_staff=True)
 
 

@@ -49,3 +49,37 @@ def test_the_demo_has_an_open_call_after_the_real_round_ends(loaded, settings, t
     assert {ci.call.round.code for ci in open_items} == {"changning-ai-demo"}
     rent = open_items.get(item__code="6.1a")
     assert rent.rate is not None  # "一定": the demo call sets the figure
+
+
+def test_demo_staff_log_in_with_the_code_make_otp_prints(loaded, settings, client, capsys):
+    settings.DEMO_MODE = True
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("demo_totp", "demo-intake")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()
+    response = client.post(
+        "/accounts/login/", {"username": "demo-intake", "password": "Demo-Changning-2026"}, follow=True
+    )
+    assert response.redirect_chain[-1][0].startswith("/accounts/2fa/verify/")
+    response = client.post(response.redirect_chain[-1][0], {"code": code})
+    assert response.status_code == 302
+    assert client.get("/review/intake/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["demo-nobody", "alice"])
+def test_demo_codes_only_for_demo_accounts(loaded, settings, username):
+    settings.DEMO_MODE = True
+    call_command("seed_demo")
+    with pytest.raises(CommandError) as exc:
+        call_command("demo_totp", username)
+    assert exc.value.returncode == 2
+
+
+def test_demo_codes_are_refused_outside_demo_mode(loaded, settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo")
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError) as exc:
+        call_command("demo_totp", "demo-intake")
+    assert exc.value.returncode == 2

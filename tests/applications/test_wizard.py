@@ -178,7 +178,8 @@ def test_a_draft_survives_logging_out_and_in_again(client, alice, call):
         autosave_url(application), form_data(self_raised_investment="1234567", project_name="未完成的草稿")
     )
     client.logout()
-    assert client.login(username="alice", password=PASSWORD)
+    logged_in = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert logged_in.status_code == 302
     page = client.get(edit_url(application)).content.decode()
     assert 'value="1234567"' in page
     assert 'value="未完成的草稿"' in page

@@ -11,6 +11,7 @@ closes it, and the enterprise sees its application 已认定 with ¥500,000.00.
 """
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,9 +19,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.roles import Role, group_for
+from accounts.security import requires_second_factor
 from applications.models import Application, Call, CallItem
 from policies.models import PolicyItem
 from reviews.models import Assignment, PublicNotice
@@ -102,11 +106,36 @@ def logged_in(browser, live_server, user) -> Iterator[Page]:
         expect(page.get_by_role("heading", level=1)).to_have_text("登录")
         page.get_by_label("手机号或邮箱").fill(user.username)
         page.get_by_label("密码", exact=True).fill(PASSWORD)
+        staff = requires_second_factor(user)
+        if staff:
+            authenticator_app(user)
         page.get_by_role("main").get_by_role("button", name="登录").click()
+        if staff:
+            # Staff: the code of their authenticator app, on the second page of the login.
+            expect(page.get_by_role("heading", level=1)).to_have_text("两步验证")
+            page.get_by_label("验证码").fill(authenticator_code(user, page))
+            page.get_by_role("main").get_by_role("button", name="验证").click()
         expect(nav(page)).to_contain_text(user.display_name)
+        expect(page.get_by_role("heading", level=1)).not_to_have_text("两步验证")
         yield page
     finally:
         context.close()
+
+
+def authenticator_app(user) -> TOTPDevice:
+    """The staff member's enrolled authenticator app (enrolment itself: tests/accounts/test_two_factor.py)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="手机", confirmed=True
+    )
+
+
+def authenticator_code(user, page: Page) -> str:
+    """What the app shows now. A code is accepted once per 30-second step (django-otp refuses a replay),
+    so a second login within the same step waits for the next one, as a person would."""
+    device = authenticator_app(user)
+    if device.last_t >= int(time.time()) // device.step:
+        page.wait_for_timeout(((device.last_t + 1) * device.step - time.time()) * 1000 + 500)
+    return f"{totp(device.bin_key, step=device.step):06d}"
 
 
 def nav(page: Page) -> Locator:

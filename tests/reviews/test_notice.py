@@ -164,6 +164,7 @@ def test_closing_after_the_window_recognises_with_the_decided_amount(
 ):
     notice = services.publish_notice(actor=dora, call=call)
     clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.force_login(dora)  # days later: the 30-minute idle session has ended
     response = approver_client.post(f"/review/notices/{notice.pk}/close/")
     assert response.status_code == 302
     notice.refresh_from_db()

@@ -107,10 +107,11 @@ def test_the_approver_sees_the_objection_on_the_staff_page(approver_client, publ
     assert "赵异议" in page and "13700001111" in page and "财政资金" in page
 
 
-def test_a_pending_objection_blocks_closing(approver_client, clock, published):
+def test_a_pending_objection_blocks_closing(approver_client, dora, clock, published):
     notice, entry, application = published
     lodge(notice, entry)
     clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.force_login(dora)  # days later: the 30-minute idle session has ended
     response = approver_client.post(f"/review/notices/{notice.pk}/close/", follow=True)
     assert "异议未处理" in response.content.decode()
     notice.refresh_from_db()
@@ -132,6 +133,7 @@ def test_an_upheld_objection_sends_the_application_back_to_decision(
     objection.refresh_from_db()
     assert objection.status == Objection.Status.UPHELD and objection.decided_by == dora
     clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.force_login(dora)  # days later: the 30-minute idle session has ended
     approver_client.post(f"/review/notices/{notice.pk}/close/")
     application.refresh_from_db()
     assert application.status == S.UNDER_REVIEW
@@ -149,11 +151,12 @@ def test_an_upheld_objection_sends_the_application_back_to_decision(
     assert application.status == S.PUBLICIZED
 
 
-def test_a_dismissed_objection_lets_the_application_be_recognised(approver_client, clock, published):
+def test_a_dismissed_objection_lets_the_application_be_recognised(approver_client, dora, clock, published):
     notice, entry, application = published
     objection = lodge(notice, entry)
     decide(approver_client, notice, objection, "dismissed", note="经核实,自筹资金来源合规。")
     clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.force_login(dora)  # days later: the 30-minute idle session has ended
     approver_client.post(f"/review/notices/{notice.pk}/close/")
     application.refresh_from_db()
     assert (application.status, application.awarded_fen) == (S.RECOGNISED, 50000000)

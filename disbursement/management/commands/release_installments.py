@@ -3,8 +3,8 @@ from datetime import date
 
 from django.utils import timezone
 
+from changning_ai.commands import OneLineErrorCommand
 from disbursement.services import release_due_installments
-from policies.management.commands._errors import OneLineErrorCommand
 
 
 def iso_date(text: str) -> date:

@@ -3,9 +3,8 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from changning_ai.commands import OneLineErrorCommand
 from policies.services import PolicyDataError, load_round
-
-from ._errors import OneLineErrorCommand
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # The seed text is kept beside the round it belongs to when the shared folder is present.

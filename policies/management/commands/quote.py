@@ -6,11 +6,10 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from accounts.models import Organization
+from changning_ai.commands import OneLineErrorCommand
 from policies import rules
 from policies.models import PolicyItem, PolicyRound
 from policies.services import default_round_for, quote_item
-
-from ._errors import OneLineErrorCommand
 
 
 class Command(OneLineErrorCommand):

@@ -1,4 +1,6 @@
-"""Command-line conventions shared by the project's commands: bad input is one line on stderr, exit 2."""
+"""Command-line conventions shared by every app's commands: bad input is one line on stderr, exit 2.
+
+In the project package, not in an app, so the lowest app (accounts) can use it as well as the highest."""
 
 import sys
 

@@ -1,0 +1,217 @@
+"""Account security rules shared by the middleware, the login views and the tests (issue 7, 等级保护 2.0).
+
+The session carries what the middleware needs on every request, so an ordinary page view runs no extra
+query: when the user was last seen, when they last proved who they are (password, or password and code),
+whether this login needs the second factor and whether a staff password has expired. Both flags are set
+at login and recomputed at most once a minute, when `last_seen` is refreshed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.db.models import Max, Sum
+from django.dispatch import receiver
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .roles import STAFF_ROLES
+
+# Session keys (epoch seconds for the times).
+LAST_SEEN = "last_seen"
+AUTH_AT = "auth_at"
+OTP_REQUIRED = "otp_required"
+PASSWORD_EXPIRED = "password_expired"  # noqa: S105 (a session key, not a password)
+
+
+def is_staff_member(user) -> bool:
+    """Holds any staff role (区科委, experts, 区财政局, the three administrators) or is a Django staff
+    account."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return bool(user._role_names & {role.value for role in STAFF_ROLES})
+
+
+def has_confirmed_device(user) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _device in devices_for_user(user, confirmed=True))
+
+
+def requires_second_factor(user) -> bool:
+    """Staff always (OTP_REQUIRED_FOR_STAFF); an enterprise user once they enrolled a device (opt-in)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if settings.OTP_REQUIRED_FOR_STAFF and is_staff_member(user):
+        return True
+    return has_confirmed_device(user)
+
+
+# ---------------------------------------------------------------- password age (staff)
+
+
+def staff_password_max_age_days() -> int:
+    from .models import SecurityPolicy
+
+    # The administrator may only shorten the period (SecurityPolicy clamps it to its ceiling of 90 days).
+    return min(SecurityPolicy.current().staff_password_max_age_days, settings.STAFF_PASSWORD_MAX_AGE_DAYS)
+
+
+def password_expired(user, now: datetime | None = None) -> bool:
+    """A staff member's password older than the policy allows; applicants' passwords never expire."""
+    changed = user.password_changed_at or user.date_joined
+    age = (now or timezone.now()) - changed
+    # The period is at least one day: a password set today needs neither the role check nor the policy.
+    if age <= timedelta(days=1) or not is_staff_member(user):
+        return False
+    return age > timedelta(days=staff_password_max_age_days())
+
+
+# ---------------------------------------------------------------- the session's security state
+
+
+def start_secure_session(request, user) -> None:
+    """At every login (the login page, sign-up, and the test client's force_login alike)."""
+    now = int(time.time())
+    request.session[LAST_SEEN] = now
+    request.session[AUTH_AT] = now
+    refresh_flags(request.session, user)
+
+
+def refresh_flags(session, user) -> None:
+    """Recompute the flags the middleware enforces: at login, then at most once a minute (so a role
+    granted, a device enrolled elsewhere or a password that has just grown too old takes effect within a
+    minute)."""
+    session[OTP_REQUIRED] = requires_second_factor(user)
+    session[PASSWORD_EXPIRED] = password_expired(user)
+
+
+def mark_authenticated(request) -> None:
+    """The user has just proved who they are again (second factor, re-authentication)."""
+    request.session[AUTH_AT] = int(time.time())
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.security.start_secure_session")
+def _on_login(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        start_secure_session(request, user)
+
+
+# ---------------------------------------------------------------- lockout (django-axes)
+
+
+def axes_username(request, credentials=None) -> str:
+    """The account a login attempt is counted against. The typed identifier is read the way the login
+    backend reads it (email case-insensitive, mobile without separators or +86), then mapped to the
+    account's username, so "Wang@x.com", "wang@x.com" and the same person's mobile number are one account
+    — and the count is reset when that account logs in (axes resets by `user.get_username()`). An
+    identifier that matches nobody is counted under its normalised form."""
+    from .models import normalize_email, normalize_mobile
+    from .selectors import user_for_identifier
+
+    typed = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD)
+    if typed is None and request is not None:
+        typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
+    typed = str(typed or "").strip()[:254]
+    if not typed:
+        return ""
+    # axes asks several times per attempt; one lookup per request is enough.
+    cache = request.__dict__.setdefault("_axes_usernames", {}) if request is not None else {}
+    if typed not in cache:
+        user = user_for_identifier(typed)
+        if user is not None:
+            cache[typed] = user.get_username()
+        elif "@" in typed:
+            cache[typed] = normalize_email(typed)
+        else:
+            cache[typed] = normalize_mobile(typed)
+    return cache[typed]
+
+
+def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):
+    """The lock page, in the portal's layout (axes' own answer is a line of English)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked.html", {"minutes": minutes}, status=403)
+
+
+@receiver(user_locked_out, dispatch_uid="accounts.security.record_lockout")
+def _record_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    from audit import services as audit
+
+    failures = getattr(request, "axes_failures_since_start", None) or settings.AXES_FAILURE_LIMIT
+    if failures > settings.AXES_FAILURE_LIMIT:
+        detail = _("账户锁定期间再次尝试登录(锁定期重新计算)。")
+    else:
+        detail = _("连续 %(n)d 次登录失败,账户锁定 %(minutes)d 分钟。") % {
+            "n": failures,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        }
+    audit.record(
+        "account_locked",
+        result=audit.Result.DENIED,
+        user=None,
+        username=str(username or "")[:150],
+        ip_address=ip_address,
+        detail=detail,
+    )
+
+
+@dataclass(frozen=True)
+class LockedAccount:
+    username: str  # what unlock() takes
+    display: str  # the name the administrator knows the person by (the login name if nobody has it)
+    failures: int
+    last_attempt: datetime
+    locked_until: datetime
+
+
+def locked_usernames() -> list[LockedAccount]:
+    """Accounts locked now: AXES_FAILURE_LIMIT failures or more within the cool-off time, newest first.
+    Counted as axes counts (attempts are per username, IP address and browser; their failures add up)."""
+    from axes.models import AccessAttempt
+
+    from .models import User
+
+    cool_off = settings.AXES_COOLOFF_TIME
+    rows = list(
+        AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cool_off)
+        .exclude(username__isnull=True)
+        .exclude(username="")
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last_attempt=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last_attempt")
+    )
+    people = {u.username: u for u in User.objects.filter(username__in=[row["username"] for row in rows])}
+    return [
+        LockedAccount(
+            username=row["username"],
+            display=people[row["username"]].display_name if row["username"] in people else row["username"],
+            failures=row["failures"],
+            last_attempt=row["last_attempt"],
+            locked_until=row["last_attempt"] + cool_off,
+        )
+        for row in rows
+    ]
+
+
+def unlock(username: str) -> int:
+    """Lift the lock on one account (the security administrator's page); returns the attempts removed.
+    Recorded in the audit trail under the current actor."""
+    from axes.utils import reset
+
+    from audit import services as audit
+
+    removed = reset(username=username) if username else 0
+    audit.record("account_unlocked", detail=_("解除账户锁定:%(username)s") % {"username": username})
+    return removed
