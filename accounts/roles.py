@@ -1,5 +1,7 @@
 """Roles are Django groups. Their names are fixed here so code and data migrations agree."""
 
+from importlib import import_module
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,13 @@ STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}
 def group_for(role: Role):
     """The role's group. Created by a data migration; recreated if something (a test database flush,
     a careless admin) removed it, because a missing group must not stop a sign-up."""
+    from django.apps import apps
     from django.contrib.auth.models import Group
 
-    group, _created = Group.objects.get_or_create(name=role.value)
+    group, created = Group.objects.get_or_create(name=role.value)
+    if created:
+        # Recreated groups get their admin permissions back (the data of migration 0008), or a flushed
+        # database would leave, say, the audit administrator unable to read the trail in the admin.
+        import_module("accounts.migrations.0008_role_permissions").grant_role_permissions(apps)
+        group.refresh_from_db()
     return group
