@@ -54,20 +54,10 @@ class AccessibleFormMixin:
             self.add_error(None, error)
 
 
-class SignupForm(AccessibleFormMixin, forms.Form):
-    identifier = forms.CharField(
-        label=_("手机号或邮箱"),
-        max_length=254,
-        help_text=_("中国大陆11位手机号码,或电子邮箱地址。用邮箱注册才能通过邮件找回密码。"),
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    name = forms.CharField(
-        label=_("姓名(选填)"),
-        max_length=150,
-        required=False,
-        help_text=_("单位管理员审核加入申请时看到的姓名。"),
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
+class PasswordPairForm(AccessibleFormMixin, forms.Form):
+    """A new password typed twice, judged by the rules in force (sign-up, and accounts an administrator
+    creates). Subclasses put their own fields first with field_order."""
+
     password = forms.CharField(
         label=_("密码"),
         strip=False,
@@ -84,10 +74,6 @@ class SignupForm(AccessibleFormMixin, forms.Form):
         # The rules as the security administrator set them (SecurityPolicy), not as they were at import.
         self.set_field_text("password", help_text=password_rules_text())
 
-    def clean_identifier(self) -> str:
-        parse_identifier(self.cleaned_data["identifier"])  # the message beside the field, early
-        return self.cleaned_data["identifier"]
-
     def clean(self) -> dict:
         cleaned = super().clean()
         if (
@@ -97,6 +83,28 @@ class SignupForm(AccessibleFormMixin, forms.Form):
         ):
             self.add_error("password2", _("两次输入的密码不一致。"))
         return cleaned
+
+
+class SignupForm(PasswordPairForm):
+    field_order = ["identifier", "name", "password", "password2"]
+
+    identifier = forms.CharField(
+        label=_("手机号或邮箱"),
+        max_length=254,
+        help_text=_("中国大陆11位手机号码,或电子邮箱地址。用邮箱注册才能通过邮件找回密码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    name = forms.CharField(
+        label=_("姓名(选填)"),
+        max_length=150,
+        required=False,
+        help_text=_("单位管理员审核加入申请时看到的姓名。"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_identifier(self) -> str:
+        parse_identifier(self.cleaned_data["identifier"])  # the message beside the field, early
+        return self.cleaned_data["identifier"]
 
 
 class LoginForm(AccessibleFormMixin, AuthenticationForm):

@@ -77,11 +77,13 @@ class AccountSecurityMiddleware:
             if path not in self.second_factor_pages:
                 return self.second_factor_redirect(request)
         elif session.get(security.PASSWORD_EXPIRED) and path not in self.password_change_pages:
-            messages.warning(
-                request,
-                _("您的密码已超过 %(days)d 天未修改。按安全规定,请先修改密码再继续使用。")
-                % {"days": security.staff_password_max_age_days()},
-            )
+            if user.must_change_password:
+                reason = _("这是管理员为您设置的初始密码。按安全规定,请先修改密码再继续使用。")
+            else:
+                reason = _("您的密码已超过 %(days)d 天未修改。按安全规定,请先修改密码再继续使用。") % {
+                    "days": security.staff_password_max_age_days()
+                }
+            messages.warning(request, reason)
             return redirect("accounts:password_change")
         return None
 

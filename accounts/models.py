@@ -121,6 +121,8 @@ class User(AbstractUser):
     )
     # Staff passwords expire (STAFF_PASSWORD_MAX_AGE_DAYS); set whenever the password is set.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # An initial password an administrator chose (and told the person): changed at the first login.
+    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -144,6 +146,7 @@ class User(AbstractUser):
     def set_password(self, raw_password) -> None:
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+        self.must_change_password = False
 
     def clean(self) -> None:
         super().clean()

@@ -68,7 +68,10 @@ def staff_password_max_age_days() -> int:
 
 
 def password_expired(user, now: datetime | None = None) -> bool:
-    """A staff member's password older than the policy allows; applicants' passwords never expire."""
+    """An initial password an administrator set, or a staff member's password older than the policy
+    allows; applicants' own passwords never expire."""
+    if user.must_change_password:
+        return True
     changed = user.password_changed_at or user.date_joined
     age = (now or timezone.now()) - changed
     # The period is at least one day: a password set today needs neither the role check nor the policy.

@@ -1,10 +1,9 @@
 """Forms of the administrators' pages: the shape of the input; administration.services decides and saves."""
 
 from django import forms
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import AccessibleFormMixin
+from accounts.forms import AccessibleFormMixin, PasswordPairForm
 from accounts.models import SecurityPolicy
 from accounts.roles import Role
 
@@ -28,7 +27,9 @@ class UserFilterForm(AccessibleFormMixin, forms.Form):
     staff = forms.ChoiceField(label=_("工作人员账户"), choices=YES_NO_ANY, required=False)
 
 
-class UserCreateForm(AccessibleFormMixin, forms.Form):
+class UserCreateForm(PasswordPairForm):
+    field_order = ["kind", "username", "name", "email", "mobile", "password", "password2"]
+
     kind = forms.ChoiceField(
         label=_("账户类型"),
         choices=[
@@ -46,32 +47,16 @@ class UserCreateForm(AccessibleFormMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=150, required=False)
     email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254)
     mobile = forms.CharField(label=_("手机号码"), required=False, max_length=20)
-    password = forms.CharField(
-        label=_("初始密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("确认初始密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # The rules in force (the security administrator may have tightened them), not a copy of them.
-        rules = " ".join(str(text) for text in password_validators_help_texts())
-        self.fields["password"].help_text = f"{rules} {_('请通过安全途径告知本人。')}".strip()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if (
-            cleaned.get("password")
-            and cleaned.get("password2")
-            and cleaned["password"] != cleaned["password2"]
-        ):
-            self.add_error("password2", _("两次输入的密码不一致。"))
-        return cleaned
+        rules = self.fields["password"].help_text
+        self.set_field_text(
+            "password",
+            label=_("初始密码"),
+            help_text=f"{rules} {_('请通过安全途径告知本人;本人首次登录时须修改。')}".strip(),
+        )
+        self.set_field_text("password2", label=_("确认初始密码"))
 
 
 class UserEditForm(AccessibleFormMixin, forms.Form):

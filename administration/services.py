@@ -81,6 +81,8 @@ def create_user(
     if errors:
         raise ValidationError(errors)
     user.set_password(password)
+    # The administrator chose it and told the person: only they may know the password they go on using.
+    user.must_change_password = True
     with transaction.atomic():
         try:
             # The unique constraints stop a concurrent twin; the savepoint keeps the transaction usable.

@@ -29,7 +29,8 @@ class IntakeCheck(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="intake_checks")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revision_number = models.PositiveSmallIntegerField(_("审查的申报版本"))
-    materials_checked = models.JSONField(_("已核对材料"), default=list)
+    # None ticked is a valid record (an application returned for missing materials).
+    materials_checked = models.JSONField(_("已核对材料"), default=list, blank=True)
     registered_verified = models.BooleanField(_("已核实在长宁区依法设立"), default=False)
     operating_verified = models.BooleanField(_("已核实经营状态正常"), default=False)
     credit_verified = models.BooleanField(_("已核实信用记录良好"), default=False)

@@ -161,6 +161,30 @@ def test_an_enterprise_account_is_an_applicant_as_if_it_had_signed_up(client, sa
     assert qian.role_names == [Role.APPLICANT.value] and not qian.is_staff
 
 
+def test_the_initial_password_is_changed_at_the_first_login(client, sam):
+    """The administrator chose it and passed it on; from the first login only the person knows theirs."""
+    client.force_login(sam)
+    client.post(NEW, create_form(kind="enterprise", username="qian", email="qian@example.com", mobile=""))
+    client.logout()
+    login = client.post("/accounts/login/", {"username": "qian@example.com", "password": "Strong-Pass-2026"})
+    assert login.status_code == 302
+    response = client.get("/applications/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/password/change/"
+    assert "管理员为您设置的初始密码" in response.content.decode()
+    changed = client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": "Strong-Pass-2026",
+            "new_password1": "Own-Secret-2026x",
+            "new_password2": "Own-Secret-2026x",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get("/accounts/organization/").status_code == 200  # no longer sent to change it
+    qian = User.objects.get(username="qian")
+    assert not qian.must_change_password and qian.check_password("Own-Secret-2026x")
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
