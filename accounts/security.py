@@ -21,6 +21,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from changning_ai.groups import group_names
+
 from .roles import STAFF_ROLES
 
 # Session keys (epoch seconds for the times).
@@ -37,9 +39,7 @@ def is_staff_member(user) -> bool:
         return False
     if user.is_staff:
         return True
-    if not hasattr(user, "_role_names"):
-        user._role_names = set(user.groups.values_list("name", flat=True))
-    return bool(user._role_names & {role.value for role in STAFF_ROLES})
+    return bool(group_names(user) & {role.value for role in STAFF_ROLES})
 
 
 def has_confirmed_device(user) -> bool:

@@ -28,6 +28,7 @@ from accounts.models import (
 )
 from accounts.roles import STAFF_ROLES, Role, group_for
 from audit import services as audit
+from changning_ai.groups import forget_group_names
 from reviews.access import require_role
 
 from . import selectors
@@ -184,8 +185,7 @@ def set_roles(actor: User, user: User, roles: Iterable[Role | str]) -> list[str]
             locked.is_staff = is_staff
             locked.save(update_fields=["is_staff"])
         audit.record("roles.change", obj=locked, before={"roles": before}, after={"roles": after})
-    # The groups are cached per request object (reviews.access); this user object must not keep the old ones.
-    user.__dict__.pop("_role_names", None)
+    forget_group_names(user)
     return after
 
 

@@ -13,6 +13,8 @@ import uuid
 from django.db import models, transaction
 from django.utils import timezone
 
+from changning_ai.groups import group_names
+
 from .context import current_actor
 from .models import GENESIS_HASH, AuditHead, AuditRecord
 
@@ -82,9 +84,7 @@ def describe(obj) -> tuple[str, str, str]:
 def _who(user) -> tuple[int | None, str, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return None, "", ""
-    if not hasattr(user, "_role_names"):
-        user._role_names = set(user.groups.values_list("name", flat=True))
-    return user.pk, user.get_username(), ",".join(sorted(user._role_names))
+    return user.pk, user.get_username(), ",".join(sorted(group_names(user)))
 
 
 def record(

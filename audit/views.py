@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from changning_ai.groups import group_names
+
 from . import exports, services
 from .chain import verify_chain
 from .filters import AuditRecordFilter
@@ -34,10 +36,7 @@ PAGE_SIZE = 50
 def is_audit_admin(user) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    # The same per-request cache as reviews.access.has_any_role, so the staff navigation asks no more.
-    if not hasattr(user, "_role_names"):
-        user._role_names = set(user.groups.values_list("name", flat=True))
-    return AUDIT_ADMIN_GROUP in user._role_names
+    return AUDIT_ADMIN_GROUP in group_names(user)
 
 
 def audit_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -11,16 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from changning_ai.groups import group_names
 
 
 def has_any_role(user, *roles: Role) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     names = {role.value for role in roles}
-    # One query per request at most: the groups are cached on the user object.
-    if not hasattr(user, "_role_names"):
-        user._role_names = set(user.groups.values_list("name", flat=True))
-    return bool(names & user._role_names)
+    return bool(names & group_names(user))  # one query per request at most
 
 
 def require_role(user, *roles: Role) -> None:
