@@ -11,6 +11,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from .applicant_types import OrgFlag, OrgType
 from .roles import Role
 
 
@@ -198,6 +199,24 @@ class Organization(models.Model):
     credit_status = models.CharField(
         _("信用状况"), max_length=20, choices=CreditStatus.choices, default=CreditStatus.GOOD
     )
+    # 经营异常名录 (the register's list of abnormal operation): not in good standing (ruling on Art. 2).
+    in_abnormal_list = models.BooleanField(_("列入经营异常名录"), default=False)
+
+    # Who may apply, by item (the rulings of 2026-12-02): the type and flags the organisation's administrator
+    # records and 区科委 verifies at intake. Blank type = not yet recorded.
+    org_type = models.CharField(_("单位类型"), max_length=30, choices=OrgType.choices, blank=True)
+    is_sme = models.BooleanField(_("中小型单位(工信部划型标准)"), default=False)
+    is_tech_sme = models.BooleanField(_("科技型中小企业"), default=False)
+    tech_sme_number = models.CharField(_("科技型中小企业入库编号"), max_length=40, blank=True)
+    is_incubator = models.BooleanField(_("科技企业孵化器"), default=False)
+    is_hq_incubator = models.BooleanField(_("高质量(培育)孵化器"), default=False)
+    is_science_park = models.BooleanField(_("大学科技园"), default=False)
+    is_new_rnd_institution = models.BooleanField(_("新型研发机构"), default=False)
+    type_verified_at = models.DateTimeField(_("类型核实时间"), null=True, blank=True)
+    type_verified_by = models.ForeignKey(
+        User, verbose_name=_("类型核实人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
     legal_representative = models.CharField(_("法定代表人"), max_length=100, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
@@ -213,6 +232,11 @@ class Organization(models.Model):
         return f"{self.name}({self.uscc})"
 
     def clean(self) -> None:
+        self.tech_sme_number = (self.tech_sme_number or "").strip()
+        if self.is_tech_sme and not self.tech_sme_number:
+            raise ValidationError({"tech_sme_number": _("科技型中小企业请填写入库编号。")})
+        if self.tech_sme_number and not self.is_tech_sme:
+            raise ValidationError({"is_tech_sme": _("填写了入库编号,请勾选“科技型中小企业”。")})
         self.uscc = normalize_uscc(self.uscc)
         if not uscc_checksum_fails(self.uscc):
             # The flag is False only for a code that really fails; a correct code clears it.
@@ -223,12 +247,32 @@ class Organization(models.Model):
             except ValidationError as exc:
                 raise ValidationError({"uscc": exc.error_list}) from exc
 
+    # Each flag (the engine reads them as org_flags) and its field, in the order of OrgFlag.
+    FLAG_FIELDS = {
+        OrgFlag.SME: "is_sme",
+        OrgFlag.TECH_SME: "is_tech_sme",
+        OrgFlag.INCUBATOR: "is_incubator",
+        OrgFlag.HQ_INCUBATOR: "is_hq_incubator",
+        OrgFlag.SCIENCE_PARK: "is_science_park",
+        OrgFlag.NEW_RND_INSTITUTION: "is_new_rnd_institution",
+    }
+    TYPE_FIELDS = ("org_type", *FLAG_FIELDS.values(), "tech_sme_number")
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(flag for flag, name in self.FLAG_FIELDS.items() if getattr(self, name))
+
+    @property
+    def type_recorded(self) -> bool:
+        return bool(self.org_type)
+
     def article2_facts(self) -> dict[str, object]:
         """The Art. 2 facts in the shape the rules engine reads."""
         return {
             "registered_in_changning": self.registered_in_changning,
             "operating_normally": self.operating_status == self.OperatingStatus.ACTIVE,
             "credit_good": self.credit_status == self.CreditStatus.GOOD,
+            "in_abnormal_list": self.in_abnormal_list,
         }
 
 

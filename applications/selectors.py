@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from accounts.selectors import organization_for
-from policies import rules
+from policies import matters, rules
 from policies.services import quote_item
 
 from .models import Application, Call, CallItem
@@ -106,3 +106,69 @@ def application_quote(application: Application, *, at: datetime | None = None) -
 def open_calls(at: datetime | None = None) -> QuerySet[Call]:
     at = at or timezone.now()
     return Call.objects.filter(opens_at__lte=at, closes_at__gt=at).select_related("round")
+
+
+@dataclass(frozen=True)
+class MatterMatch:
+    """An earlier award of the same organisation for the same matter (deducted under Art. 10(2)) or for a
+    matter that only looks alike ("possibly the same matter": shown to staff before they decide, never
+    deducted by itself)."""
+
+    same: bool
+    matter: str
+    item_code: str
+    item_name: str
+    year: int
+    amount_fen: int
+    source: str  # the application's number, or the other policy's name
+    application_id: int | None = None
+    # Same matter but not a duplicate: a tranche of the same project under a per-project cap (8.1).
+    tranche: bool = False
+
+
+def matter_matches(application: Application) -> list[MatterMatch]:
+    """Every recognised award of this portal (any round) and every recorded other-policy award of the
+    organisation whose matter is the same as this application's, or near it (policies.matters.are_near).
+    Two queries, whatever the number of awards."""
+    from policies.models import RecordedAward
+
+    from .ledger import application_matter_key, recognised
+
+    key = application_matter_key(application)
+    if not key:
+        return []
+    found: list[MatterMatch] = []
+    for other in recognised(application.organization, exclude_application_id=application.pk):
+        other_key = application_matter_key(other)
+        if other_key == key or matters.are_near(key, other_key):
+            tranche = other.item.code == application.item.code and (
+                application.item.running_window == rules.Window.PROJECT
+            )
+            found.append(
+                MatterMatch(
+                    same=other_key == key,
+                    tranche=tranche,
+                    matter=other.matter_ref or other.item.shared_matter,
+                    item_code=other.item.code,
+                    item_name=other.item.display_name,
+                    year=other.call_item.call.year,
+                    amount_fen=(other.awarded_fen or 0) - other.clawed_back_fen,
+                    source=other.number or "",
+                    application_id=other.pk,
+                )
+            )
+    for recorded in RecordedAward.objects.filter(organization_id=application.organization_id):
+        other_key = recorded.matter_key_for(key)
+        if other_key == key or matters.are_near(key, other_key):
+            found.append(
+                MatterMatch(
+                    same=other_key == key,
+                    matter=recorded.matter,
+                    item_code="",
+                    item_name="",
+                    year=recorded.year,
+                    amount_fen=recorded.amount_fen,
+                    source=recorded.source_policy,
+                )
+            )
+    return sorted(found, key=lambda m: (not m.same, -m.year, m.source))

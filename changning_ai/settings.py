@@ -315,6 +315,9 @@ POLICY_AWARD_LEDGERS = ["policies.ledger.recorded_awards", "applications.ledger.
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
+# Art. 2 good standing beyond the organisation's own record (the ruling of 2026-12-02): each returns the
+# reasons, in Chinese, why the organisation is not in good standing; policies never imports the finance app.
+ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reasons"]
 
 # Materials: PDF, JPG, PNG and OFD only, checked by content; at most 20 MB each.
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from accounts.selectors import organization_for
 from policies.models import PolicyItem, PolicyRound
+from policies.templatetags.money import fen_yuan
 
 from .models import Award, BankAccount, Budget, Clawback, Installment, PaymentBatch, PaymentRecord
 
@@ -418,3 +419,26 @@ def enterprise_notice_award(user, pk: int) -> Award:
         return _notice_awards().get(pk=pk, organization=organization, status__in=NOTICE_STATUSES)
     except Award.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# ---------------------------------------------------------------- Art. 2 good standing (issue 11)
+
+
+def unresolved_clawback_reasons(organization: Organization) -> list[str]:
+    """Registered in settings.ORGANIZATION_STANDING_CHECKS: money of this district's policies that the
+    organisation was found to owe and has not paid back means its credit is not in good standing (the ruling
+    on Art. 2 信用记录良好). One query."""
+    outstanding = (
+        Clawback.objects.filter(
+            award__organization=organization,
+            recovered_fen__lt=F("amount_fen") - F("cancelled_fen"),
+        )
+        .aggregate(total=Sum(F("amount_fen") - F("cancelled_fen") - F("recovered_fen")))
+        .get("total")
+    )
+    if not outstanding:
+        return []
+    return [
+        _("单位有尚未退回的本区政策资金 %(amount)s(追回未结清),信用记录不属良好(第二条)")
+        % {"amount": fen_yuan(outstanding)}
+    ]

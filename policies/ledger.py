@@ -14,7 +14,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils.module_loading import import_string
 
 from . import rules
@@ -29,9 +28,15 @@ if TYPE_CHECKING:
 class AwardedSums:
     running: Decimal = rules.ZERO  # counts against the item's running ceiling (its window)
     same_matter: Decimal = rules.ZERO  # awarded for the same matter under other items or policies
+    highest_level: int | None = None  # 晋档补差: the highest level already awarded under the item
 
     def __add__(self, other: AwardedSums) -> AwardedSums:
-        return AwardedSums(self.running + other.running, self.same_matter + other.same_matter)
+        levels = [level for level in (self.highest_level, other.highest_level) if level is not None]
+        return AwardedSums(
+            self.running + other.running,
+            self.same_matter + other.same_matter,
+            max(levels) if levels else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class AwardQuery:
     year: int
     facts: Mapping[str, object]
     matter: str
+    # matters.matter_key of the matter for the year: what Art. 10(2) compares, across every round.
+    matter_key: str = ""
     exclude_application_id: int | None = None
 
 
@@ -49,15 +56,15 @@ Source = Callable[[AwardQuery], AwardedSums]
 
 def recorded_awards(query: AwardQuery) -> AwardedSums:
     """Awards from other district policies that staff recorded for the same matter (Art. 10(2))."""
-    if not query.matter:
+    if not query.matter_key:
         return AwardedSums()
     from .models import RecordedAward
 
-    fen = (
-        RecordedAward.objects.filter(organization=query.organization, matter=query.matter).aggregate(
-            total=Sum("amount_fen")
-        )["total"]
-        or 0
+    # Compared in Python, normalised (matters.normalise): one organisation has few such rows.
+    fen = sum(
+        award.amount_fen
+        for award in RecordedAward.objects.filter(organization=query.organization)
+        if award.matter_key_for(query.matter_key) == query.matter_key
     )
     return AwardedSums(same_matter=rules.fen_to_yuan(fen) or rules.ZERO)
 

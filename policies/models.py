@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from . import matters, rules
 
 
 def english_active() -> bool:
@@ -171,6 +171,23 @@ class PolicyItem(models.Model):
         _("累计口径事实"), max_length=60, blank=True, help_text=_("按项目或按成就累计时,用哪个事实区分。")
     )
     top_up = models.BooleanField(_("晋档补差"), default=False)
+    level_fact = models.CharField(
+        _("等级事实"),
+        max_length=60,
+        blank=True,
+        help_text=_("晋档补差时比较的等级(如 dcmm_level):须高于本单位本项已获资助的最高等级。"),
+    )
+    matter_by_year = models.BooleanField(
+        _("事项按年度区分"),
+        default=False,
+        help_text=_("年度口径的项目:同一合同、活动在另一年度的费用是另一事项(第十条第二款)。"),
+    )
+    shared_matter = models.CharField(
+        _("共同事项"),
+        max_length=60,
+        blank=True,
+        help_text=_("如“自用办公租房房租”:这些项目同一年度的申报是同一事项,不论填写的事项名称。"),
+    )
     subsidy_years = models.PositiveSmallIntegerField(_("补贴年限"), default=1)
     installments = models.PositiveSmallIntegerField(_("拨付期数"), default=1)
     pay_after_acceptance = models.BooleanField(_("项目验收后拨付"), default=False)
@@ -216,6 +233,10 @@ class PolicyItem(models.Model):
             and not self.running_key_fact
         ):
             raise ValidationError({"running_key_fact": _("按项目或成就累计时必须指定区分的事实。")})
+        if self.level_fact and not self.top_up:
+            raise ValidationError({"level_fact": _("只有晋档补差的项目需要等级事实。")})
+        if not 1 <= self.subsidy_years <= 10:
+            raise ValidationError({"subsidy_years": _("补贴年限应在 1 到 10 年之间。")})
 
     def to_rule(self, *, call_rate: Decimal | None = None, call_ceiling_fen: int | None = None) -> rules.Rule:
         """The engine's view of this item, with the annual call's figures where the text says "一定"."""
@@ -240,6 +261,8 @@ class PolicyItem(models.Model):
             running_window=self.running_window,
             running_key_fact=self.running_key_fact,
             top_up=self.top_up,
+            level_fact=self.level_fact,
+            subsidy_years=self.subsidy_years,
             facts=tuple(f.to_spec() for f in facts),
             conditions=tuple(c.to_condition() for c in conditions),
         )
@@ -298,6 +321,15 @@ class EligibilityCondition(models.Model):
     operator = models.CharField(_("条件"), max_length=5, choices=rules.Operator.choices)
     value = models.JSONField(_("取值"))
     message = models.CharField(_("不符合时的说明"), max_length=300)
+    assumable = models.BooleanField(
+        _("未填写时按满足计算"),
+        default=False,
+        help_text=_("政策计算器中未回答时按满足计算并列为“待确认条件”;申报时必须回答。"),
+    )
+    assumption = models.CharField(_("待确认条件的说明"), max_length=300, blank=True)
+    first_award_only = models.BooleanField(
+        _("仅首次资助适用"), default=False, help_text=_("本单位已获本项资助后(如晋档补差)不再适用。")
+    )
 
     class Meta:
         verbose_name = _("申报条件")
@@ -308,7 +340,15 @@ class EligibilityCondition(models.Model):
         return f"{self.fact} {self.get_operator_display()} {self.value}"
 
     def to_condition(self) -> rules.Condition:
-        return rules.Condition(fact=self.fact, operator=self.operator, value=self.value, message=self.message)
+        return rules.Condition(
+            fact=self.fact,
+            operator=self.operator,
+            value=self.value,
+            message=self.message,
+            assumable=self.assumable,
+            assumption=self.assumption,
+            first_award_only=self.first_award_only,
+        )
 
 
 class ItemMaterial(models.Model):
@@ -367,6 +407,12 @@ class RecordedAward(models.Model):
     matter = models.CharField(
         _("事项"), max_length=200, help_text=_("项目、合同、证书、活动或保单的名称或编号")
     )
+    matter_year = models.PositiveSmallIntegerField(
+        _("事项所属年度"),
+        null=True,
+        blank=True,
+        help_text=_("按年度区分的事项(房租、年度合同支出、云服务、活动)所属的年度;留空按获得日期的年度。"),
+    )
     source_policy = models.CharField(_("政策名称"), max_length=200)
     amount_fen = models.PositiveBigIntegerField(_("金额(分)"))
     awarded_on = models.DateField(_("获得日期"))
@@ -379,3 +425,16 @@ class RecordedAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization.name} {self.matter} {self.source_policy}"
+
+    @property
+    def normalised_matter(self) -> str:
+        return matters.normalise(self.matter)
+
+    @property
+    def year(self) -> int:
+        return self.matter_year or self.awarded_on.year
+
+    def matter_key_for(self, key: str) -> str:
+        """This award's matter in the shape of `key`: with its year when the compared key is a yearly one.
+        (A recorded award names no item of this portal, so the asking item decides whether years count.)"""
+        return f"{self.normalised_matter}#{self.year}" if "#" in key else self.normalised_matter

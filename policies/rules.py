@@ -16,6 +16,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from accounts.applicant_types import OrgFlag, OrgType
+
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 # One trillion yuan: far above any subsidy basis, far below what integer fen can hold.
@@ -26,7 +28,12 @@ PRIOR_AWARDS = "prior_awards"  # already awarded under this item's running ceili
 OTHER_POLICY_AWARDS = "other_policy_awards"  # already awarded for the same matter, Art. 10(2)
 CALL_RATE = "call_rate"  # the annual call's rate where the text says "一定"
 CALL_CEILING = "call_ceiling"  # the annual call's ceiling where it sets one
+SUBSIDY_YEAR = "subsidy_year"  # which year of a run of yearly subsidies (6.1b/c 连续补贴三年), default 1
+AWARDED_LEVEL = "awarded_level"  # the highest level already awarded under a 晋档补差 item (8.4a)
+ORG_TYPE = "org_type"  # the applicant's type (the rulings: who may apply, by item)
+ORG_FLAGS = "org_flags"  # comma-separated: sme, tech_sme, incubator, hq_incubator, science_park, …
 META_FACTS = (PRIOR_AWARDS, OTHER_POLICY_AWARDS, CALL_RATE, CALL_CEILING)
+APPLICANT_FACTS = (ORG_TYPE, ORG_FLAGS)
 
 
 # Labels and messages are Chinese msgids translated for the visitor's language (locale/); read without
@@ -44,6 +51,7 @@ class Window(models.TextChoices):
     PROJECT = "project", gettext_lazy("每个项目")
     ORGANISATION = "org", gettext_lazy("每单位累计")
     ACHIEVEMENT = "once", gettext_lazy("每单位每项成就一次")
+    ONCE = "org_once", gettext_lazy("每单位仅一次")
 
 
 class FactType(models.TextChoices):
@@ -61,6 +69,7 @@ class Operator(models.TextChoices):
     GTE = "gte", gettext_lazy("不小于")
     LTE = "lte", gettext_lazy("不大于")
     IN = "in", gettext_lazy("属于")
+    ANY = "any", gettext_lazy("包含任一")
 
 
 WINDOW_PHRASE = {
@@ -68,6 +77,7 @@ WINDOW_PHRASE = {
     Window.PROJECT: gettext_lazy("同一项目区级累计"),
     Window.ORGANISATION: gettext_lazy("本单位累计"),
     Window.ACHIEVEMENT: gettext_lazy("同一成就累计"),
+    Window.ONCE: gettext_lazy("本单位累计"),
 }
 
 
@@ -87,6 +97,12 @@ class Condition:
     operator: str
     value: object
     message: str
+    # Absent → taken as met and listed in the quote's "assumed" (the rulings: conditions the text states);
+    # stated as not met → ineligible with `message`.
+    assumable: bool = False
+    assumption: str = ""
+    # Only for an organisation's first award under the item (8.4a 首次通过: a 晋档补差 is not a first).
+    first_award_only: bool = False
 
     def holds(self, actual: object) -> bool:
         if actual is None:
@@ -94,6 +110,8 @@ class Condition:
         expected = self.value
         if self.operator == Operator.IN:
             return actual in expected  # type: ignore[operator]
+        if self.operator == Operator.ANY:
+            return bool(set(actual) & set(expected))  # type: ignore[call-overload]
         if isinstance(actual, Decimal | int) and not isinstance(actual, bool):
             expected = Decimal(str(expected))
         if self.operator == Operator.EQ:
@@ -127,11 +145,28 @@ class Rule:
     running_window: str = Window.NONE
     running_key_fact: str = ""
     top_up: bool = False
+    level_fact: str = ""
+    subsidy_years: int = 1
     facts: tuple[FactSpec, ...] = ()
     conditions: tuple[Condition, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         return next((f for f in self.facts if f.name == name), None)
+
+    @property
+    def assumable_facts(self) -> frozenset[str]:
+        """Facts that may be left unanswered in a quote (taken as met, listed in "assumed")."""
+        return frozenset(c.fact for c in self.conditions if c.assumable)
+
+    @property
+    def extra_facts(self) -> tuple[str, ...]:
+        """The quote contract's facts beyond the item's own that this item accepts."""
+        names = [*META_FACTS, *APPLICANT_FACTS]
+        if self.subsidy_years > 1:
+            names.append(SUBSIDY_YEAR)
+        if self.level_fact:
+            names.append(AWARDED_LEVEL)
+        return tuple(names)
 
     @property
     def needs_call_rate(self) -> bool:
@@ -153,6 +188,8 @@ class Quote:
     amount: Decimal
     steps: tuple[Step, ...] = ()
     reasons: tuple[str, ...] = ()
+    # Conditions taken as met because their fact was not given (待确认条件), each with its clause.
+    assumed: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -160,6 +197,7 @@ class Quote:
             "amount": str(self.amount),
             "steps": [s.as_dict() for s in self.steps],
             "reasons": list(self.reasons),
+            "assumed": list(self.assumed),
         }
 
 
@@ -296,19 +334,24 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
     errors: dict[str, str] = {}
     facts: dict[str, object] = {}
     known = {spec.name for spec in rule.facts}
+    extra = rule.extra_facts
+    assumable = rule.assumable_facts
     for name in raw:
-        if name not in known and name not in META_FACTS:
+        if name not in known and name not in extra:
             errors[name] = _("%(code)s 没有这一事实;可用:%(known)s") % {
                 "code": rule.code,
-                "known": ", ".join(sorted(known)),
+                "known": ", ".join(sorted(known | set(extra))),
             }
     for spec in rule.facts:
         value = raw.get(spec.name)
-        if spec.type == FactType.BOOLEAN and (value is None or value == ""):
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if blank and spec.name in assumable:
+            continue  # a condition not answered: the engine takes it as met and says so ("assumed")
+        if spec.type == FactType.BOOLEAN and blank:
             # An unticked box: a yes/no fact left out means "no".
             facts[spec.name] = False
             continue
-        if value is None or (isinstance(value, str) and not value.strip() and spec.type != FactType.BOOLEAN):
+        if blank:
             if spec.required:
                 errors[spec.name] = _("请填写%(label)s") % {"label": spec.label}
             continue
@@ -326,9 +369,55 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
             errors[name] = labelled(name, exc)
     if CALL_RATE in facts and facts[CALL_RATE] > 1:  # type: ignore[operator]
         errors[CALL_RATE] = labelled(CALL_RATE, _("比例应在 0 到 1 之间(0.5 表示 50%)"))
+    for name, parser in _EXTRA_PARSERS.items():
+        value = raw.get(name)
+        if name not in extra or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            facts[name] = parser(value)
+        except ValueError as exc:
+            errors[name] = labelled(name, exc)
     if errors:
         raise FactError(errors)
     return facts
+
+
+def _positive_integer(raw: object) -> int:
+    value = parse_number(raw, integer=True)
+    if value < 1:
+        raise ValueError(_("应为 1 或以上的整数"))
+    return int(value)
+
+
+def parse_org_type(raw: object) -> str:
+    text = str(raw).strip()
+    if text not in OrgType.values:
+        options = pgettext("list separator", "、").join(
+            _("%(value)s(%(label)s)") % {"value": v, "label": lbl} for v, lbl in OrgType.choices
+        )
+        raise ValueError(_("可选值:%(options)s") % {"options": options})
+    return text
+
+
+def parse_org_flags(raw: object) -> tuple[str, ...]:
+    """'sme, tech_sme' (or a list) → ('sme', 'tech_sme'); an unknown flag is an error, "none" is no flag."""
+    items = raw if isinstance(raw, list | tuple | set | frozenset) else str(raw).replace(",", ",").split(",")
+    flags = {str(item).strip() for item in items} - {"", "none"}
+    unknown = sorted(flags - set(OrgFlag.values))
+    if unknown:
+        raise ValueError(
+            _("未知的单位标识 %(unknown)s;可选:%(known)s")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(OrgFlag.values)}
+        )
+    return tuple(flag for flag in OrgFlag.values if flag in flags)
+
+
+_EXTRA_PARSERS = {
+    SUBSIDY_YEAR: _positive_integer,
+    AWARDED_LEVEL: _positive_integer,
+    ORG_TYPE: parse_org_type,
+    ORG_FLAGS: parse_org_flags,
+}
 
 
 # ---------------------------------------------------------------- the engine
@@ -339,24 +428,26 @@ def quote(
     facts: Mapping[str, object],
     *,
     validity: Validity | None = None,
-    organization: Mapping[str, bool] | None = None,
+    organization: Mapping[str, object] | None = None,
     prior_awards: Decimal | None = None,
     other_policy_awards: Decimal | None = None,
+    awarded_level: int | None = None,
 ) -> Quote:
     """Compute the amount for typed `facts` (see parse_facts) with every step and every reason.
 
     Raises FactError when the item's rate is left to the annual call ("一定") and neither the call nor
     the facts give it: without it there is no amount to state.
 
-    `prior_awards` and `other_policy_awards` come from the database when an organisation is known;
-    otherwise from the facts of the same names (POLICY.md), defaulting to 0.
+    `prior_awards`, `other_policy_awards` and `awarded_level` come from the database when an organisation is
+    known; otherwise from the facts of the same names (POLICY.md), defaulting to 0 and none.
     """
     prior = _money(prior_awards if prior_awards is not None else facts.get(PRIOR_AWARDS))
     other = _money(other_policy_awards if other_policy_awards is not None else facts.get(OTHER_POLICY_AWARDS))
+    level = awarded_level if awarded_level is not None else facts.get(AWARDED_LEVEL)
 
-    reasons = _ineligibility(rule, facts, validity, organization, prior)
+    reasons, assumed = _ineligibility(rule, facts, validity, organization, prior, level)  # type: ignore[arg-type]
     if reasons:
-        return Quote(False, ZERO, (Step(_("不符合申报条件,金额为 0"), ZERO),), tuple(reasons))
+        return Quote(False, ZERO, (Step(_("不符合申报条件,金额为 0"), ZERO),), tuple(reasons), tuple(assumed))
 
     if rule.needs_call_rate and rule.call_rate is None and facts.get(CALL_RATE) is None:
         # Asked only of an eligible applicant: an ineligible one is told why before any figure matters.
@@ -369,6 +460,13 @@ def quote(
 
     trail = _Trail()
     amount = _entitlement(rule, facts, trail)
+    if rule.subsidy_years > 1:
+        # 连续补贴 (6(1)): each year is subsidised on that year's own figures, not a share of one year's.
+        amount = trail.add(
+            _("连续补贴 %(years)d 年中的第 %(year)d 年,按该年度的数额计算")
+            % {"years": rule.subsidy_years, "year": facts.get(SUBSIDY_YEAR) or 1},
+            amount,
+        )
     entitlement = amount
 
     if rule.top_up:
@@ -411,7 +509,7 @@ def quote(
 
     final = round_fen(amount)
     trail.add(_("四舍五入到分"), final)
-    return Quote(True, final, tuple(trail.steps), ())
+    return Quote(True, final, tuple(trail.steps), (), tuple(assumed))
 
 
 def _money(value: object) -> Decimal:
@@ -424,10 +522,13 @@ def _ineligibility(
     rule: Rule,
     facts: Mapping[str, object],
     validity: Validity | None,
-    organization: Mapping[str, bool] | None,
+    organization: Mapping[str, object] | None,
     prior: Decimal,
-) -> list[str]:
+    awarded_level: int | None,
+) -> tuple[list[str], list[str]]:
+    """(reasons it is not eligible, conditions taken as met because unanswered)."""
     reasons: list[str] = []
+    assumed: list[str] = []
     if validity is not None and not (validity.valid_from <= validity.on <= validity.valid_until):
         reasons.append(
             _("申报日期 %(on)s 不在政策有效期(%(valid_from)s 至 %(valid_until)s)内(第十条第五款)")
@@ -444,12 +545,47 @@ def _ineligibility(
             reasons.append(_("单位经营状态不正常(第二条要求存续/在业)"))
         if not organization.get("credit_good"):
             reasons.append(_("单位信用记录不良(列入严重失信名单,第二条)"))
+        if organization.get("in_abnormal_list"):
+            reasons.append(_("单位列入经营异常名录,信用记录不属良好(第二条)"))
+        reasons.extend(str(r) for r in organization.get("standing_reasons") or ())  # type: ignore[attr-defined]
+    awarded_before = prior > 0 or awarded_level is not None
     for condition in rule.conditions:
-        if not condition.holds(facts.get(condition.fact)):
+        if condition.first_award_only and awarded_before:
+            continue
+        actual = facts.get(condition.fact)
+        if actual is None and condition.assumable:
+            assumed.append(condition.assumption or condition.message)
+        elif not condition.holds(actual):
             reasons.append(condition.message)
+    year = facts.get(SUBSIDY_YEAR) or 1
+    if year > rule.subsidy_years:  # type: ignore[operator]
+        reasons.append(
+            _("%(code)s 连续补贴 %(years)d 年(第六条第一款),第 %(year)d 年不再补贴")
+            % {"code": rule.code, "years": rule.subsidy_years, "year": year}
+        )
     if rule.running_window == Window.ACHIEVEMENT and prior > 0:
         reasons.append(_("本单位已就同一成就获得过一次性奖励,不能重复申报"))
-    return reasons
+    if rule.running_window == Window.ONCE and prior > 0:
+        reasons.append(
+            _("%(code)s 每单位只享受一次(补贴期限一年),本单位已获 %(prior)s")
+            % {"code": rule.code, "prior": yuan(prior)}
+        )
+    if rule.level_fact and awarded_level is not None:
+        level = facts.get(rule.level_fact)
+        if level is not None and level <= awarded_level:  # type: ignore[operator]
+            spec = rule.fact(rule.level_fact)
+            reasons.append(
+                _(
+                    "晋档补差须晋级(第八条第四款):本次%(label)s为 %(level)s 级,"
+                    "不高于本单位本项已获资助的最高等级 %(awarded)s 级"
+                )
+                % {
+                    "label": spec.label if spec else rule.level_fact,
+                    "level": level,
+                    "awarded": awarded_level,
+                }
+            )
+    return reasons, assumed
 
 
 def _entitlement(rule: Rule, facts: Mapping[str, object], trail: _Trail) -> Decimal:

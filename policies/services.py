@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from . import rules
+from . import matters, rules
 from .ledger import AwardQuery, awarded_sums
 from .models import (
     Article,
@@ -47,6 +50,9 @@ ITEM_FIELDS = (
     "running_window",
     "running_key_fact",
     "top_up",
+    "level_fact",
+    "matter_by_year",
+    "shared_matter",
     "subsidy_years",
     "installments",
     "pay_after_acceptance",
@@ -195,6 +201,9 @@ def _load_item(policy_round, articles, raw, order, common_materials, result) -> 
         "running_window": raw.get("running_window", rules.Window.NONE),
         "running_key_fact": raw.get("running_key_fact", ""),
         "top_up": bool(raw.get("top_up", False)),
+        "level_fact": raw.get("level_fact", ""),
+        "matter_by_year": bool(raw.get("matter_by_year", False)),
+        "shared_matter": raw.get("shared_matter", ""),
         "subsidy_years": int(raw.get("subsidy_years", 1)),
         "installments": int(raw.get("installments", 1)),
         "pay_after_acceptance": bool(raw.get("pay_after_acceptance", False)),
@@ -241,7 +250,13 @@ def _load_item(policy_round, articles, raw, order, common_materials, result) -> 
             _upsert(
                 EligibilityCondition,
                 {"item": item, "fact": cond["fact"], "operator": cond["operator"]},
-                {"value": cond["value"], "message": cond["message"]},
+                {
+                    "value": cond["value"],
+                    "message": cond["message"],
+                    "assumable": bool(cond.get("assumable", False)),
+                    "assumption": cond.get("assumption", ""),
+                    "first_award_only": bool(cond.get("first_award_only", False)),
+                },
                 result,
                 f"{where} 条件 {cond['fact']}",
             ).id
@@ -387,6 +402,32 @@ def default_round_for(item_code: str, on: date) -> PolicyRound | None:
     return valid.first() or rounds.order_by("is_demo", "-valid_until").first()
 
 
+def applicant_facts(organization) -> dict[str, object]:
+    """The organisation's recorded type and flags as the engine's facts. Both are left out while the type is
+    not recorded, so a condition on them is taken as met and listed as to be confirmed (the rulings); the
+    application form then asks the organisation to record its type before submitting."""
+    if not organization.org_type:
+        return {}  # nothing recorded yet: the flags' defaults say nothing either
+    return {rules.ORG_TYPE: organization.org_type, rules.ORG_FLAGS: organization.flags}
+
+
+@cache
+def _standing_checks() -> tuple:
+    return tuple(import_string(path) for path in getattr(settings, "ORGANIZATION_STANDING_CHECKS", ()))
+
+
+def standing(organization) -> dict[str, object]:
+    """Art. 2 as the engine reads it: the organisation's own record, and the reasons the higher apps give
+    (settings.ORGANIZATION_STANDING_CHECKS: an unresolved clawback of this district's funds)."""
+    facts = organization.article2_facts()
+    facts["standing_reasons"] = [reason for check in _standing_checks() for reason in check(organization)]
+    return facts
+
+
+# Facts that come from the database when the organisation is known, never from the typed facts.
+FROM_DATABASE = (rules.PRIOR_AWARDS, rules.OTHER_POLICY_AWARDS, rules.AWARDED_LEVEL, *rules.APPLICANT_FACTS)
+
+
 def quote_item(
     *,
     item: PolicyItem,
@@ -395,29 +436,41 @@ def quote_item(
     organization=None,
     year: int | None = None,
     matter: str = "",
+    matter_key: str | None = None,
     call_rate: Decimal | None = None,
     call_ceiling_fen: int | None = None,
     exclude_application_id: int | None = None,
+    check_validity: bool = True,
 ) -> rules.Quote:
     """Parse the facts and quote them with the round's validity and, for a known organisation, its
-    Art. 2 facts and what it was already awarded. Raises rules.FactError on bad input."""
+    Art. 2 facts, its recorded type and what it was already awarded. Raises rules.FactError on bad input.
+
+    `matter` is the reference as typed; the ledgers compare `matter_key` (matters.matter_key of it, for the
+    year). `check_validity=False` leaves out Art. 10(5): the yearly claims of an award recognised while the
+    round was in force are paid on that recognition."""
     on = on or timezone.localdate()
     rule = item.to_rule(call_rate=call_rate, call_ceiling_fen=call_ceiling_fen)
     if organization is not None:
-        given = [name for name in (rules.PRIOR_AWARDS, rules.OTHER_POLICY_AWARDS) if name in raw_facts]
+        given = [name for name in FROM_DATABASE if name in raw_facts]
         if given:
-            raise rules.FactError({name: "已获金额按单位从数据库读取,不能另行填写" for name in given})
+            message = "已获金额和单位类型按单位从数据库读取,不能另行填写"
+            raise rules.FactError({name: message for name in given})
     facts = rules.parse_facts(rule, raw_facts)
-    validity = rules.Validity(item.round.valid_from, item.round.valid_until, on)
+    validity = rules.Validity(item.round.valid_from, item.round.valid_until, on) if check_validity else None
     if organization is None:
         return rules.quote(rule, facts, validity=validity)
+    facts.update(applicant_facts(organization))
+    year = year or on.year
+    if matter_key is None:
+        matter_key = matters.matter_key(item=item, matter_ref=matter, year=year)
     sums = awarded_sums(
         AwardQuery(
             organization=organization,
             item=item,
-            year=year or on.year,
+            year=year,
             facts=facts,
             matter=matter,
+            matter_key=matter_key,
             exclude_application_id=exclude_application_id,
         )
     )
@@ -425,7 +478,8 @@ def quote_item(
         rule,
         facts,
         validity=validity,
-        organization=organization.article2_facts(),
+        organization=standing(organization),
         prior_awards=sums.running,
         other_policy_awards=sums.same_matter,
+        awarded_level=sums.highest_level,
     )
