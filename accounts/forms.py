@@ -162,7 +162,13 @@ class OrganizationForm(AccessibleFormMixin, forms.ModelForm):
             "legal_representative",
             "contact_name",
             "contact_phone",
+            *Organization.TYPE_FIELDS,
         ]
+        help_texts = {
+            "org_type": _("申报仅限企业等特定类型单位的项目前须填写;区科委受理时核实。"),
+            "is_sme": _("按工信部《中小企业划型标准规定》属于中型、小型或微型。"),
+            "tech_sme_number": _("科技型中小企业评价入库后取得的编号。"),
+        }
 
     # Filled in by the registrant; the model leaves them blank-able for records made by staff.
     required_fields = ("registered_address", "legal_representative", "contact_name", "contact_phone")

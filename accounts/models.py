@@ -256,7 +256,17 @@ class Organization(models.Model):
         OrgFlag.SCIENCE_PARK: "is_science_park",
         OrgFlag.NEW_RND_INSTITUTION: "is_new_rnd_institution",
     }
-    TYPE_FIELDS = ("org_type", *FLAG_FIELDS.values(), "tech_sme_number")
+    # What the administrator records and 区科委 verifies, in the order the form asks it.
+    TYPE_FIELDS = (
+        "org_type",
+        "is_sme",
+        "is_tech_sme",
+        "tech_sme_number",
+        "is_incubator",
+        "is_hq_incubator",
+        "is_science_park",
+        "is_new_rnd_institution",
+    )
 
     @property
     def flags(self) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ EDITABLE_ORGANIZATION_FIELDS = frozenset(
         "legal_representative",
         "contact_name",
         "contact_phone",
+        *Organization.TYPE_FIELDS,
     }
 )
 
@@ -157,8 +158,16 @@ def update_organization(*, actor: User, organization: Organization, **fields: An
     if "uscc" in fields:
         raise ValidationError({"uscc": [_("统一社会信用代码创建后不能修改;如有错误请联系区科委。")]})
     _check_fields(fields)
+    changed_type = any(
+        name in fields and fields[name] != getattr(locked, name) for name in Organization.TYPE_FIELDS
+    )
     for field, value in fields.items():
         setattr(locked, field, value)
+    if changed_type and locked.type_verified_at is not None:
+        # 区科委 verified the type as it was; a changed type is verified again at the next intake.
+        locked.type_verified_at = None
+        locked.type_verified_by = None
+        fields = {**fields, "type_verified_at": None, "type_verified_by": None}
     locked.full_clean(validate_unique=False)
     locked.save(update_fields=sorted(fields))
     # Later issue: append the audit record of the changed fields here.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
+from .applicant_types import OrgFlag
 from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
 from .models import Delivery
 
@@ -58,6 +59,7 @@ def organization(request: HttpRequest) -> HttpResponse:
         {
             "membership": membership,
             "organization": membership.organization,
+            "flag_labels": [OrgFlag(flag).label for flag in membership.organization.flags],
             "pending_count": selectors.pending_request_count(membership.organization)
             if membership.is_admin
             else 0,

@@ -37,9 +37,12 @@ class FactsForm(forms.Form):
     def __init__(self, data: Mapping[str, object] | None = None, *, item: PolicyItem) -> None:
         super().__init__(data)
         self.item = item
+        # The text's conditions (the rulings): asked with a blank "请选择" that submission refuses, never
+        # preset to 是 or 否.
+        assumable = {c.fact for c in item.conditions.all() if c.assumable}
         for fact in item.facts.all():
             # The calculator's own field factory, so both pages offer the same inputs and choices.
-            self.fields[fact.name] = fact_field(fact)
+            self.fields[fact.name] = fact_field(fact, assumable=fact.name in assumable)
         _describe(self)
 
     @property
@@ -90,8 +93,12 @@ class MatterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, item: PolicyItem | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if item is not None and item.shared_matter:
+            # The rent items share one matter per rent year (10(2)): the portal names it, nobody types it.
+            del self.fields["matter_type"]
+            del self.fields["matter_ref"]
         _describe(self)
 
     def error_map(self) -> dict[str, str]:

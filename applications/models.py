@@ -165,6 +165,7 @@ class Application(models.Model):
         CERTIFICATE = "certificate", _("证书")
         EVENT = "event", _("活动")
         POLICY = "policy", _("保单")
+        RENT = "rent", _("房租")
 
     # The enterprise may still change these; everything else is in the hands of the reviewers.
     EDITABLE = (Status.DRAFT, Status.RETURNED)

@@ -76,6 +76,36 @@ def _clean_facts(application: Application, facts: Mapping[str, object]) -> dict[
     return cleaned
 
 
+def _name_shared_matter(application: Application) -> None:
+    """The rent items (6.1a–c) share one matter per rent year, whatever is typed (10(2), the rulings)."""
+    item = application.item
+    if item.shared_matter:
+        application.matter_type = Application.MatterType.RENT
+        # A record, in Chinese whatever the page's language.
+        application.matter_ref = f"{item.shared_matter}({application.call_item.call.year} 年度)"
+
+
+def unanswered_conditions(application: Application) -> list[str]:
+    """The text's conditions that the engine would take as met because they are not answered (the
+    rulings of 2026-12-02): an application answers every one of them before it is submitted."""
+    problems: list[str] = []
+    labels = {fact.name: fact.display_label for fact in application.item.facts.all()}
+    facts = application.facts or {}
+    type_missing = False
+    for condition in application.item.conditions.all():
+        if not condition.assumable:
+            continue
+        if condition.fact in rules.APPLICANT_FACTS:
+            type_missing = type_missing or not application.organization.org_type
+        elif not str(facts.get(condition.fact, "")).strip():
+            problems.append(_("请回答“%(label)s”。") % {"label": labels.get(condition.fact, condition.fact)})
+    if type_missing:
+        problems.append(
+            _("本项目仅限特定类型的单位申报:请单位管理员先在“我的单位”中填写单位类型,区科委受理时核实。")
+        )
+    return problems
+
+
 @transaction.atomic
 def start_application(
     *, actor, call_item: CallItem, facts: Mapping[str, object] | None = None, at: datetime | None = None
@@ -91,6 +121,7 @@ def start_application(
         organization=organization, call_item=call_item, item=call_item.item, created_by=actor
     )
     application.facts = _clean_facts(application, facts or {})
+    _name_shared_matter(application)
     application.save()
     StatusEvent.objects.create(application=application, status=Application.Status.DRAFT, actor=actor)
     return application
@@ -109,6 +140,7 @@ def save_draft(*, actor, application: Application, facts: Mapping[str, object], 
     application.facts = _clean_facts(application, facts)
     for name, value in matter.items():
         setattr(application, name, (value or "").strip())
+    _name_shared_matter(application)
     application.full_clean(exclude=["organization", "call_item", "item", "created_by", "number"])
     application.save()
     return application
@@ -180,7 +212,7 @@ def submission_problems(
                     "closes": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M:%S"),
                 }
             )
-    if not application.matter_type or not application.matter_ref:
+    if not application.item.shared_matter and not (application.matter_type and application.matter_ref):
         problems.append(_("请填写事项类型和事项名称或编号(第十条第二款按事项判断是否重复享受)。"))
     if not application.project_name:
         problems.append(_("请填写项目名称。"))
@@ -193,6 +225,7 @@ def submission_problems(
         problems.extend(quote.reasons)
         if quote.eligible and quote.amount <= 0:
             problems.append(_("按已获资助计算,本次可获金额为 0,无需申报。"))
+    problems.extend(unanswered_conditions(application))
     missing = missing_materials(application)
     if missing:
         problems.append(

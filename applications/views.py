@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import organization_for
+from accounts.selectors import approved_membership_for, organization_for
 from audit import services as audit
 from policies import rules
 
@@ -232,6 +232,12 @@ def _wizard(
             "call": application.call_item.call,
             "facts_form": facts_form,
             "matter_form": matter_form,
+            # Who may apply (the rulings): the item's conditions on the applicant type, beside the record.
+            "type_conditions": [
+                c for c in item.conditions.all() if c.assumable and c.fact in rules.APPLICANT_FACTS
+            ],
+            "organization": application.organization,
+            "is_org_admin": _is_org_admin(request.user, application.organization_id),
             "quote": quote,
             "fact_errors": bool(facts_form.errors),
             "materials": _materials_with_files(application),
@@ -241,6 +247,11 @@ def _wizard(
         },
         status=status,
     )
+
+
+def _is_org_admin(user, organization_id: int) -> bool:
+    membership = approved_membership_for(user)
+    return membership is not None and membership.is_admin and membership.organization_id == organization_id
 
 
 def _max_mb() -> int:
@@ -255,7 +266,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _not_editable(request, application)
     if request.method == "POST":
         facts_form = FactsForm(request.POST, item=application.item)
-        matter_form = MatterForm(request.POST)
+        matter_form = MatterForm(request.POST, item=application.item)
         saved, errors = _save(request, application, facts_form, matter_form)
         if saved is None:
             if "__all__" in errors:
@@ -269,7 +280,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("applications:edit", pk=saved.pk)
     data = draft_data(application)
     facts_form = FactsForm(data, item=application.item)
-    matter_form = MatterForm(data)
+    matter_form = MatterForm(data, item=application.item)
     quote, _errors = _live_quote(application, facts_form, quiet_when_blank=True)
     return _wizard(request, application, facts_form, matter_form, quote)
 
@@ -284,7 +295,7 @@ def autosave(request: HttpRequest, pk: int) -> JsonResponse:
         message = _("该申报当前状态为“%(status)s”,不能修改。") % {"status": application.get_status_display()}
         return _autosave_json(None, None, {"__all__": message}, status=409)
     facts_form = FactsForm(request.POST, item=application.item)
-    matter_form = MatterForm(request.POST)
+    matter_form = MatterForm(request.POST, item=application.item)
     saved, errors = _save(request, application, facts_form, matter_form)
     if saved is None:
         return _autosave_json(None, None, errors, status=400)

@@ -338,9 +338,10 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
     assumable = rule.assumable_facts
     for name in raw:
         if name not in known and name not in extra:
-            errors[name] = _("%(code)s 没有这一事实;可用:%(known)s") % {
+            errors[name] = _("%(code)s 没有事实 %(name)s;可用:%(known)s") % {
                 "code": rule.code,
-                "known": ", ".join(sorted(known | set(extra))),
+                "name": name,
+                "known": ", ".join(sorted(known)),
             }
     for spec in rule.facts:
         value = raw.get(spec.name)
@@ -460,12 +461,16 @@ def quote(
 
     trail = _Trail()
     amount = _entitlement(rule, facts, trail)
-    if rule.subsidy_years > 1:
-        # 连续补贴 (6(1)): each year is subsidised on that year's own figures, not a share of one year's.
-        amount = trail.add(
-            _("连续补贴 %(years)d 年中的第 %(year)d 年,按该年度的数额计算")
-            % {"years": rule.subsidy_years, "year": facts.get(SUBSIDY_YEAR) or 1},
-            amount,
+    if rule.subsidy_years > 1 and facts.get(SUBSIDY_YEAR) is not None:
+        # 连续补贴 (6(1)): each year is subsidised on that year's own figures, not a share of one year's;
+        # said right after the basis it applies to.
+        trail.steps.insert(
+            1,
+            Step(
+                _("连续补贴 %(years)d 年中的第 %(year)d 年:按该年度的数额计算,不是分摊")
+                % {"years": rule.subsidy_years, "year": facts[SUBSIDY_YEAR]},
+                trail.steps[0].amount,
+            ),
         )
     entitlement = amount
 

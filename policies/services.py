@@ -453,8 +453,14 @@ def quote_item(
     if organization is not None:
         given = [name for name in FROM_DATABASE if name in raw_facts]
         if given:
-            message = "已获金额和单位类型按单位从数据库读取,不能另行填写"
-            raise rules.FactError({name: message for name in given})
+            raise rules.FactError(
+                {
+                    name: "单位类型按单位登记的信息读取,不能另行填写"
+                    if name in rules.APPLICANT_FACTS
+                    else "已获金额按单位从数据库读取,不能另行填写"
+                    for name in given
+                }
+            )
     facts = rules.parse_facts(rule, raw_facts)
     validity = rules.Validity(item.round.valid_from, item.round.valid_until, on) if check_validity else None
     if organization is None:

@@ -48,6 +48,9 @@ class OrganizationFactory(DjangoModelFactory):
     legal_representative = factory.Sequence(lambda n: f"法人代表{n}")
     contact_name = "联系人"
     contact_phone = "021-62500000"
+    # Most applicants are small enterprises; the items open only to other types set their own (issue 11).
+    org_type = "enterprise"
+    is_sme = True
 
 
 class MembershipFactory(DjangoModelFactory):

@@ -46,17 +46,30 @@
     });
   }
 
-  // quote: {amount, eligible, reasons, steps}, or null when there is none (bad input or a failure).
+  // quote: {amount, eligible, reasons, assumed, steps}, or null when there is none (bad input or a failure).
   function render(panel, quote, hasErrors) {
     var amountEl = document.getElementById("quote-amount");
     var statusEl = document.getElementById("quote-eligibility");
     var reasonsEl = document.getElementById("quote-reasons");
     var stepsEl = document.getElementById("quote-steps");
+    var assumedBox = document.getElementById("quote-assumed");
+    var assumedEl = document.getElementById("quote-assumed-list");
     var shown = quote && !hasErrors ? quote : null;
     panel.classList.toggle("result--error", Boolean(hasErrors));
     panel.classList.toggle("result--ineligible", Boolean(shown) && shown.eligible === false);
     clearChildren(reasonsEl);
     clearChildren(stepsEl);
+    if (assumedEl) {
+      // 待确认条件: the conditions the estimate took as met because they were not answered.
+      clearChildren(assumedEl);
+      var assumed = (shown && shown.assumed) || [];
+      assumed.forEach(function (condition) {
+        var item = document.createElement("li");
+        item.textContent = condition;
+        assumedEl.appendChild(item);
+      });
+      assumedBox.hidden = assumed.length === 0;
+    }
     if (!shown) {
       amountEl.textContent = "—";
       statusEl.textContent = panel.getAttribute(hasErrors ? "data-msg-errors" : "data-msg-failed");

@@ -32,7 +32,7 @@ def _member(username: str, n: int) -> User:
     user = User.objects.create_user(username, password="Secret-Pass-123")
     user.groups.add(Group.objects.get(name=Role.APPLICANT))
     organization = Organization.objects.create(
-        uscc=_uscc(n), name=f"{username} 公司", registered_in_changning=True
+        uscc=_uscc(n), name=f"{username} 公司", registered_in_changning=True, org_type="enterprise"
     )
     Membership.objects.create(
         user=user, organization=organization, is_admin=True, status=Membership.Status.APPROVED

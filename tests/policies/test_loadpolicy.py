@@ -29,24 +29,25 @@ DATA_FILE = Path(__file__).resolve().parents[2] / "policies" / "data" / "changni
 POLICY_MODELS = (PolicyRound, Article, PolicyItem, ItemFact, EligibilityCondition, ItemMaterial)
 
 # POLICY.md's table: each item's clause and the facts it asks for ("names are the contract").
+# The facts of POLICY.md's table, and the conditions its rulings of 2026-12-02 turn into facts.
 POLICY_TABLE = {
-    "6.1a": ("6(1)", {"annual_rent"}),
+    "6.1a": ("6(1)", {"annual_rent", "newly_introduced"}),
     "6.1b": ("6(1)", {"annual_rent", "vc_rounds"}),
     "6.1c": ("6(1)", {"annual_rent", "in_key_carrier"}),
-    "6.2": ("6(2)", {"paid_in_capital", "key_unit_level"}),
+    "6.2": ("6(2)", {"paid_in_capital", "key_unit_level", "in_innovation_carrier"}),
     "6.3": ("6(3)", {"requested_amount"}),
     "7.1": ("7(1)", {"self_raised_investment"}),
     "7.2": ("7(2)", {"city_amount"}),
-    "8.1": ("8(1)", {"superior_funding", "superior_match_ratio", "project_ref"}),
+    "8.1": ("8(1)", {"superior_funding", "superior_match_ratio", "project_ref", "superior_level"}),
     "8.2": ("8(2)", {"total_investment"}),
     "8.3": ("8(3)", {"total_investment", "in_fiscal_it_budget"}),
-    "8.4a": ("8(4)", {"certification_cost", "dcmm_level"}),
-    "8.4b": ("8(4)", {"achievement"}),
+    "8.4a": ("8(4)", {"certification_cost", "dcmm_level", "first_dcmm"}),
+    "8.4b": ("8(4)", {"achievement", "first_time_last_year"}),
     "8.5": ("8(5)", {"contract_amount", "software_category"}),
     "8.6": ("8(6)", {"contract_expenditure"}),
     "9.1": ("9(1)", {"service_cost"}),
-    "9.2a": ("9(2)", {"eligible_cost"}),
-    "9.2b": ("9(2)", {"eligible_cost"}),
+    "9.2a": ("9(2)", {"eligible_cost", "held_in_changning"}),
+    "9.2b": ("9(2)", {"eligible_cost", "held_in_changning"}),
     "9.2c": ("9(2)", {"eligible_cost"}),
     "9.3a": ("9(3)", {"construction_investment"}),
     "9.3b": ("9(3)", {"operating_cost", "city_amount"}),

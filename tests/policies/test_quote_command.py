@@ -22,7 +22,7 @@ from policies.models import RecordedAward
 
 ROUND = "changning-ai-2024"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-KEYS = ["item", "round", "eligible", "amount", "steps", "reasons"]
+KEYS = ["item", "round", "eligible", "amount", "steps", "reasons", "assumed"]
 
 
 def make_uscc(body: str) -> str:
@@ -77,6 +77,8 @@ HARD_CORE_RD_EXAMPLE = {
         {"rule": "四舍五入到分", "amount": "600000.00"},
     ],
     "reasons": [],
+    # 7(1) "给予企业……资助": the applicant type was not stated, so it is taken as met (the rulings).
+    "assumed": ["申报单位为企业(第七条第一款“给予企业最高不超过300万元的资助”)"],
 }
 
 
@@ -96,6 +98,7 @@ def test_first_version_software_example_is_capped_at_two_million(today):
             {"rule": "四舍五入到分", "amount": "2000000.00"},
         ],
         "reasons": [],
+        "assumed": [],
     }
 
 
@@ -114,6 +117,7 @@ def test_cloud_example_pays_what_is_left_of_the_year(today):
             {"rule": "四舍五入到分", "amount": "150000.00"},
         ],
         "reasons": [],
+        "assumed": [],
     }
 
 
@@ -128,6 +132,7 @@ def test_open_scenario_in_the_fiscal_it_budget_is_ineligible_with_the_reason(tod
         "amount": "0.00",
         "steps": [{"rule": "不符合申报条件,金额为 0", "amount": "0.00"}],
         "reasons": ["项目已纳入财政信息化建设预算,不属于支持范围(第八条第三款)"],
+        "assumed": [],
     }
 
 
@@ -186,7 +191,7 @@ SRI_1 = ["7.1", "--fact", f"{SRI}=1"]  # a valid 7.1 quote, to which each case a
             id="three-decimals",
         ),
         pytest.param(["7.1"], "请填写项目自筹投入资金总额", id="missing-fact"),
-        pytest.param([*SRI_1, "--fact", "rent=1"], f"7.1 没有这一事实;可用:{SRI}", id="unknown-fact"),
+        pytest.param([*SRI_1, "--fact", "rent=1"], f"7.1 没有事实 rent;可用:{SRI}", id="unknown-fact"),
         pytest.param(["7.1", "--fact", SRI], f"--fact 应为 NAME=VALUE:{SRI}", id="fact-without-value"),
         pytest.param(
             ["7.1", "--fact", "=2000000"], "--fact 应为 NAME=VALUE:=2000000", id="fact-without-name"

@@ -111,7 +111,7 @@ RATE_CASES = [
     ("6.3", {"requested_amount": "800000"}, "800000.00"),
     ("7.1", {"self_raised_investment": "2000000"}, "600000.00"),
     ("7.2", {"city_amount": "1234567.89"}, "1234567.89"),
-    ("8.1", {"superior_funding": "2000000"}, "2000000.00"),
+    ("8.1", {"superior_funding": "2000000", "project_ref": "2024ZD001"}, "2000000.00"),
     ("8.2", {"total_investment": "3000000"}, "900000.00"),
     ("8.3", {"total_investment": "2000000", "in_fiscal_it_budget": "false"}, "1000000.00"),
     ("8.4a", {"certification_cost": "400000", "dcmm_level": "2"}, "200000.00"),
@@ -167,7 +167,10 @@ def test_hard_core_rd_exactly_at_the_boundary_pays_three_million(policy):
 # (code, basis fact, below the ceiling → amount, at the boundary → amount, above → ceiling, other facts)
 CEILING_CASES = [
     ("7.1", "self_raised_investment", ("9999990", "2999997.00"), "10000000", "20000000", "3000000.00", {}),
-    ("8.1", "superior_funding", ("4999999.99", "4999999.99"), "5000000", "8000000", "5000000.00", {}),
+    (
+        "8.1", "superior_funding", ("4999999.99", "4999999.99"), "5000000", "8000000", "5000000.00",
+        {"project_ref": "2024ZD001"},
+    ),
     ("8.2", "total_investment", ("4999990", "1499997.00"), "5000000", "9000000", "1500000.00", {}),
     (
         "8.3", "total_investment", ("5999990", "2999995.00"), "6000000", "10000000", "3000000.00",
@@ -272,31 +275,49 @@ def test_matching_for_one_project_stops_at_five_million_in_total(policy):
 
 
 def test_matching_for_a_fully_matched_project_pays_nothing(policy):
-    assert_pays(quote_for(policy, "8.1", superior_funding="2000000", prior_awards="5000000"), "0.00")
+    assert_pays(
+        quote_for(policy, "8.1", project_ref="2024ZD001", superior_funding="2000000", prior_awards="5000000"),
+        "0.00",
+    )
 
 
 def test_matching_below_the_project_total_is_paid_in_full(policy):
-    assert_pays(quote_for(policy, "8.1", superior_funding="3000000", prior_awards="1000000"), "3000000.00")
+    assert_pays(
+        quote_for(policy, "8.1", project_ref="2024ZD001", superior_funding="3000000", prior_awards="1000000"),
+        "3000000.00",
+    )
 
 
 # ------------------------------------------------------------------ 8.1 matching ratio
 
 
 def test_matching_is_one_to_one_when_the_superior_sets_no_ratio(policy):
-    result = quote_for(policy, "8.1", superior_funding="2000000")
+    result = quote_for(policy, "8.1", project_ref="2024ZD001", superior_funding="2000000")
     assert_pays(result, "2000000.00")
     assert "按默认比例" in result.steps[0].rule and "× 100%" in result.steps[0].rule
 
 
 def test_matching_follows_the_superior_ratio_when_one_is_set(policy):
-    result = quote_for(policy, "8.1", superior_funding="2000000", superior_match_ratio="0.5")
+    result = quote_for(
+        policy, "8.1", project_ref="2024ZD001", superior_funding="2000000", superior_match_ratio="0.5"
+    )
     assert_pays(result, "1000000.00")
     assert "× 50%(上级要求的配套比例)" in result.steps[0].rule
 
 
 def test_matching_at_a_higher_superior_ratio_is_still_capped_per_project(policy):
-    assert_pays(quote_for(policy, "8.1", superior_funding="2000000", superior_match_ratio="2"), "4000000.00")
-    assert_pays(quote_for(policy, "8.1", superior_funding="3000000", superior_match_ratio="2"), "5000000.00")
+    assert_pays(
+        quote_for(
+            policy, "8.1", project_ref="2024ZD001", superior_funding="2000000", superior_match_ratio="2"
+        ),
+        "4000000.00",
+    )
+    assert_pays(
+        quote_for(
+            policy, "8.1", project_ref="2024ZD001", superior_funding="3000000", superior_match_ratio="2"
+        ),
+        "5000000.00",
+    )
 
 
 # ------------------------------------------------------------------ Art. 10(2) same matter
@@ -629,7 +650,7 @@ def test_a_missing_required_fact_is_named(policy):
 def test_an_unknown_fact_is_refused_and_the_known_ones_listed(policy):
     errors = fact_errors(policy, "7.1", {"self_raised_investment": "1", "annual_rent": "1"})
     assert list(errors) == ["annual_rent"]
-    assert errors["annual_rent"] == "7.1 没有这一事实;可用:self_raised_investment"
+    assert errors["annual_rent"] == "7.1 没有事实 annual_rent;可用:self_raised_investment"
 
 
 def test_every_bad_fact_is_reported_at_once(policy):
@@ -653,7 +674,7 @@ def test_every_bad_fact_is_reported_at_once(policy):
         ("8.4b", {}, "achievement", "请填写获得的成就"),
         (
             "8.1",
-            {"superior_funding": "1", "superior_match_ratio": "-1"},
+            {"superior_funding": "1", "superior_match_ratio": "-1", "project_ref": "X"},
             "superior_match_ratio",
             "不能为负数",
         ),
