@@ -140,7 +140,9 @@ def fact_rows(item: PolicyItem, facts: Mapping[str, object]) -> list[FactRow]:
     for fact in item.facts.all():
         raw = facts.get(fact.name)
         text = "" if raw is None else str(raw)
-        if fact.type == rules.FactType.BOOLEAN:
+        if fact.type == rules.FactType.BOOLEAN and not text.strip():
+            text = ""  # not answered (a condition of the text asked with no preset answer): "—"
+        elif fact.type == rules.FactType.BOOLEAN:
             text = str(_("是")) if text.strip().lower() in ("true", "1", "yes", "是", "on") else str(_("否"))
         elif fact.type == rules.FactType.CHOICE:
             text = next((str(label) for value, label in fact.choices if str(value) == text), text)

@@ -124,7 +124,7 @@ class CalculatorForm(forms.Form):
         if assumable & set(rules.APPLICANT_FACTS):
             self.fields[rules.ORG_TYPE] = _select(
                 EXTRA_LABELS[rules.ORG_TYPE],
-                _("不选择时按符合条件估算,并列为待确认条件。"),
+                "",  # the fieldset's note says what an unchosen type means
                 [("", UNCONFIRMED), *OrgType.choices],
             )
             self.fields[rules.ORG_FLAGS] = forms.MultipleChoiceField(

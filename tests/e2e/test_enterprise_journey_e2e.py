@@ -108,6 +108,9 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
     page.get_by_label("法定代表人").fill("王建国")
     page.get_by_label("联系人").fill("王丽华")
     page.get_by_label("联系电话").fill("021-62501234")
+    # Who may apply (the rulings of 2026-12-02): 7.1 is open to 企业 only, so the type is recorded.
+    page.get_by_label("单位类型").select_option(label="企业")
+    page.get_by_label("中小型单位(工信部划型标准)").check()
     page.get_by_role("button", name="创建单位").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ORGANIZATION)
     expect(page.get_by_role("status")).to_contain_text("您是本单位的管理员")
@@ -187,5 +190,6 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
     assert application.created_by == User.objects.get(email=EMAIL)
     organization = Organization.objects.get(uscc=USCC)
     assert organization.registered_in_changning is True
+    assert (organization.org_type, organization.is_sme) == ("enterprise", True)
     assert organization.memberships.get().is_admin
     assert sorted(a.material_code for a in application.attachments.all()) == sorted(m.code for m in required)
