@@ -53,9 +53,25 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "uscc", "registered_in_changning", "operating_status", "credit_status")
-    list_filter = ("registered_in_changning", "operating_status", "credit_status", "uscc_checksum_ok")
+    list_display = (
+        "name",
+        "uscc",
+        "org_type",
+        "registered_in_changning",
+        "operating_status",
+        "credit_status",
+    )
+    list_filter = (
+        "registered_in_changning",
+        "operating_status",
+        "credit_status",
+        "in_abnormal_list",
+        "org_type",
+        "uscc_checksum_ok",
+    )
     search_fields = ("name", "uscc")
+    # Stamped by the intake officer's verification (reviews), never typed.
+    readonly_fields = ("type_verified_at", "type_verified_by")
     inlines = [MembershipInline]
 
 
