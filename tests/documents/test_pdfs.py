@@ -26,6 +26,7 @@ from reviews.models import Assignment, PublicNotice
 from tests.disbursement.conftest import *  # noqa: F403 (fixtures)
 from tests.disbursement.conftest import login
 from tests.disbursement.payment_support import bank
+from tests.documents.pdf_checks import assert_official, problems
 from tests.reviews.conftest import accepted
 from tests.reviews.decision_support import submitted_review
 
@@ -43,6 +44,7 @@ def read(content: bytes) -> tuple[PdfReader, str]:
     """The PDF and its text with spaces and line breaks taken out (CJK lines break anywhere)."""
     reader = PdfReader(BytesIO(content))
     text = "".join(page.extract_text() for page in reader.pages)
+    assert_official(text)
     return reader, text.replace(" ", "").replace("\n", "")
 
 
@@ -327,3 +329,30 @@ def test_a_large_batch_sheet_is_made_by_the_task_and_stored(client, batch, fay, 
     finance.submit_batch(actor=fay, batch=batch)
     batch.refresh_from_db()
     assert disbursement_documents.batch_sheet_name(batch) != name
+
+
+# ---------------------------------------------------------------- what no document may print
+
+
+def test_the_checker_catches_what_a_template_can_leak():
+    """The check every document above passes through (read()) is not blind: each artefact trips it."""
+    assert problems("申报书 长宁区科学技术委员会 ¥2,000,000.00 贰佰万元整 fay 91310105MA1FL0000X") == []
+    assert problems("{# The header every official document carries")
+    assert problems("申请金额 2000000 元")
+    assert problems("项目名称 None")
+    assert problems("Application form 申报书")
+
+
+def test_no_template_has_a_comment_django_would_print():
+    """{# #} ends on its line; one that spans lines is printed as text (it was, on every PDF)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    leaking = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert leaking == []
