@@ -324,7 +324,7 @@ def test_hostile_text_stays_text_in_the_export(client, audrey, db):
     )
     client.force_login(audrey)
     rows = export_rows(client.get(EXPORT, {"action": "login", "result": "failure"}))
-    assert rows[1][3] == '=HYPERLINK("http://evil.example","x")'
+    assert rows[1][3] == '\'=HYPERLINK("http://evil.example","x")'  # shown as text, never run
     assert rows[1][13] == "a\\x01b\\x1bc"
     sheet = load_workbook(io.BytesIO(client.get(EXPORT, {"action": "login"}).content)).active
     assert sheet.cell(row=2, column=4).data_type == "s"
