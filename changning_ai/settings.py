@@ -170,6 +170,12 @@ if not PORTAL_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"PORTAL_URL must start with https:// (or http://): {PORTAL_URL!r}")
 PORTAL_URL = PORTAL_URL.rstrip("/")
 
+# Official documents are signed (PAdES) with the commission's key and certificate, PEM files named here;
+# `make run` makes a self-signed demo pair (manage.py demo_signing_certificate). Unset: unsigned, and said so.
+DOCUMENT_SIGNING_KEY = env.str("DOCUMENT_SIGNING_KEY", default="")
+DOCUMENT_SIGNING_CERT = env.str("DOCUMENT_SIGNING_CERT", default="")
+DOCUMENT_SIGNING_PASSPHRASE = env.str("DOCUMENT_SIGNING_PASSPHRASE", default="")
+
 # Celery: with no broker configured tasks run eagerly in process, so `make run` needs no Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
