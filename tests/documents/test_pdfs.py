@@ -356,3 +356,50 @@ def test_no_template_has_a_comment_django_would_print():
         if "{#" in line and "#}" not in line.split("{#", 1)[1]
     ]
     assert leaking == []
+
+
+# ---------------------------------------------------------------- 文号
+
+
+def test_each_outgoing_document_has_a_number_of_its_kind_and_year_the_same_on_every_copy(
+    client, recognised, alice, dora
+):
+    from policies.models import DocumentNumber
+
+    url = enterprise_url(recognised, "recognition")
+    first = pdf_text(login(client, alice).get(url), f"认定通知-{recognised.number}.pdf")
+    number = re.search(r"长科委认〔(\d{4})〕(\d+)号", first)
+    assert number, first
+    year = DocumentNumber.objects.get(kind="recognition").year
+    assert number.group(1) == str(year) and number.group(2) == "1"
+    again = pdf_text(
+        login(client, dora).get(staff_url(recognised, "recognition")), f"认定通知-{recognised.number}.pdf"
+    )
+    assert number.group(0) in again  # the staff copy carries the same 文号
+    assert DocumentNumber.objects.filter(kind="recognition").count() == 1
+    assert "(盖章)" in first
+
+
+def test_the_receipt_has_a_number_of_its_own_kind(client, accepted_application, alice):
+    receipt = pdf_text(
+        login(client, alice).get(enterprise_url(accepted_application, "receipt")),
+        f"受理回执-{accepted_application.acceptance_number}.pdf",
+    )
+    assert re.search(r"长科委受〔\d{4}〕1号", receipt)  # its own kind's sequence
+    assert "(盖章)" in receipt
+
+
+def test_numbers_follow_each_other_within_a_kind_and_year_and_restart_each_year(db):
+    from datetime import date
+
+    from policies.documents import document_number
+
+    assert document_number("notice_list", "notice:1", on=date(2025, 5, 1)) == "长科委公〔2025〕1号"
+    assert document_number("notice_list", "notice:2", on=date(2025, 6, 1)) == "长科委公〔2025〕2号"
+    assert (
+        document_number("notice_list", "notice:1", on=date(2026, 1, 5)) == "长科委公〔2025〕1号"
+    )  # issued once
+    assert document_number("notice_list", "notice:3", on=date(2026, 1, 5)) == "长科委公〔2026〕1号"
+    assert document_number("batch_sheet", "batch:1", on=date(2026, 1, 5)) == "长财批〔2026〕1号"
+    with pytest.raises(ValueError):
+        document_number("application", "application:1")
