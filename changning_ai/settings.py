@@ -74,7 +74,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Turns a tripped @ratelimit into the 429 page (RATELIMIT_VIEW) before anything treats it as a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+RATELIMIT_VIEW = "changning_ai.ratelimit.limited"
 
 ROOT_URLCONF = "changning_ai.urls"
 

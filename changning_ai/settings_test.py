@@ -30,6 +30,10 @@ _signing = Path(tempfile.mkdtemp(prefix="changning-signing-"))
 self_signed(_signing / "key.pem", _signing / "cert.pem", common_name="长宁区科学技术委员会(测试证书)")
 DOCUMENT_SIGNING_KEY = str(_signing / "key.pem")
 DOCUMENT_SIGNING_CERT = str(_signing / "cert.pem")
+# Each test process keeps its own cache, emptied before every test (tests/conftest.py): rate-limit counters
+# and queue markers of one test, or of another xdist worker, never reach the next. (Redis is exercised
+# as Celery's broker by tests/integration.)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
