@@ -50,10 +50,18 @@ def review_summary_pdf(application: Application) -> bytes:
 def notice_list_pdf(notice: PublicNotice) -> bytes:
     entries = list(
         notice.entries.only(
-            "id", "notice_id", "organization_name", "item_code", "item_name", "project_name", "amount_fen"
+            "id",
+            "notice_id",
+            "organization_name",
+            "item_code",
+            "item_name",
+            "project_name",
+            "amount_fen",
+            "withdrawn_at",
         ).order_by("item_code", "id")
     )
-    total_fen = sum(entry.amount_fen for entry in entries)
+    # The same lines and total as the public page: withdrawn lines shown as such, out of the total.
+    total_fen = sum(entry.amount_fen for entry in entries if entry.withdrawn_at is None)
     return render_pdf(
         "documents/notice_list.html",
         {

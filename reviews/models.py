@@ -253,6 +253,16 @@ class PublicNotice(models.Model):
     published_at = models.DateTimeField(_("发布时间"))
     ends_at = models.DateTimeField(_("公示截止"))
     closed_at = models.DateTimeField(_("结束处理时间"), null=True, blank=True)
+    # A 更正公示: re-publishes entries withdrawn from an earlier notice of the call after an upheld objection.
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("更正的公示"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    correction_number = models.PositiveSmallIntegerField(_("更正公示序号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("公示")
@@ -283,6 +293,9 @@ class NoticeEntry(models.Model):
     item_name = models.CharField(max_length=120)
     project_name = models.CharField(max_length=200)
     amount_fen = models.PositiveBigIntegerField()
+    # 撤回: an objection to it was upheld; the public page and list show the line as withdrawn (with the
+    # date, nothing of the objection) and leave it out of the totals.
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["notice", "item_code", "id"]

@@ -87,13 +87,34 @@ def publish_notice(*, actor, call: Call, at: datetime | None = None) -> PublicNo
                 _("申报 %(number)s 没有拟支持的审定记录,不能公示。") % {"number": application.number}
             )
     ends_at = notice_ends_at(at, call.publicity_working_days)
+    # Re-publishing an entry withdrawn after an upheld objection makes this a 更正公示 of that notice,
+    # numbered within the call and linked to it.
+    corrected = (
+        PublicNotice.objects.filter(
+            call=call, entries__application__in=applications, entries__withdrawn_at__isnull=False
+        )
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    number = None
+    if corrected is not None:
+        number = PublicNotice.objects.filter(call=call, corrects__isnull=False).count() + 1
     with translation.override(settings.LANGUAGE_CODE):  # stored: the official wording
-        title = _("%(call)s拟支持项目公示") % {"call": call.title}
+        if corrected is None:
+            title = _("%(call)s拟支持项目公示") % {"call": call.title}
+        else:
+            title = _("%(call)s拟支持项目更正公示(第%(n)d号)") % {"call": call.title, "n": number}
         window_note = _("公示期至 %(ends)s") % {
             "ends": timezone.localtime(ends_at, _zone()).strftime("%Y-%m-%d %H:%M")
         }
     notice = PublicNotice.objects.create(
-        call=call, title=title, published_by=actor, published_at=at, ends_at=ends_at
+        call=call,
+        title=title,
+        published_by=actor,
+        published_at=at,
+        ends_at=ends_at,
+        corrects=corrected,
+        correction_number=number,
     )
     for application in applications:
         NoticeEntry.objects.create(
@@ -177,6 +198,11 @@ def decide_objection(
     objection.decided_at = at or timezone.now()
     objection.decision_note = note
     objection.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if upheld:
+        # The public line is withdrawn now (the application goes back to decision when the notice closes).
+        NoticeEntry.objects.filter(pk=objection.entry_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=objection.decided_at
+        )
     notifications.objection_decided(objection)
     return objection
 

@@ -369,15 +369,33 @@ def public_notices(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(PublicNotice, pk=pk)
+    notice = get_object_or_404(PublicNotice.objects.select_related("corrects"), pk=pk)
     # Only the copied fields: the entry rows never join the organisation or the application.
-    entries = notice.entries.only(
-        "id", "notice_id", "organization_name", "item_code", "item_name", "project_name", "amount_fen"
-    ).order_by("item_code", "id")
+    entries = list(
+        notice.entries.only(
+            "id",
+            "notice_id",
+            "organization_name",
+            "item_code",
+            "item_name",
+            "project_name",
+            "amount_fen",
+            "withdrawn_at",
+        ).order_by("item_code", "id")
+    )
     return render(
         request,
         "reviews/notice_public_detail.html",
-        {"notice": notice, "entries": entries, "is_open": notice.is_open()},
+        {
+            "notice": notice,
+            "entries": entries,
+            "standing_count": sum(1 for entry in entries if entry.withdrawn_at is None),
+            "total_fen": sum(entry.amount_fen for entry in entries if entry.withdrawn_at is None),
+            "corrections": list(
+                notice.corrections.order_by("published_at").only("id", "title", "corrects_id")
+            ),
+            "is_open": notice.is_open(),
+        },
     )
 
 

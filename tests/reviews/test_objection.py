@@ -258,3 +258,63 @@ def test_a_flood_at_one_notice_from_many_addresses_is_limited_too(client, publis
     flooded = client.post(object_url(entry), {**OBJECTOR, "contact": "13900009999"}, REMOTE_ADDR="10.9.9.9")
     assert flooded.status_code == 429
     assert Objection.objects.count() == 60
+
+
+# ---------------------------------------------------------------- 公示 corrections
+
+
+def test_an_upheld_objection_withdraws_the_public_line_and_the_republished_notice_is_a_correction(
+    client, approver_client, alice, dora, call, clock, published
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from tests.documents.pdf_checks import assert_official
+
+    notice, entry, application = published
+    other = under_review(alice, call, code="9.1", facts={"service_cost": "200000"}, matter="云服务合同")
+    services.record_decision(actor=dora, application=other, recommended=True, amount="100000", reasons="符合")
+    objection = lodge(notice, entry)
+    decide(approver_client, notice, objection, "upheld", note="自筹投入含财政资金,属实。")
+
+    # At once, before the notice closes: the line is withdrawn with its date, and out of the total.
+    page = client.get(f"/notices/{notice.pk}/").content.decode()
+    row = page.split('class="row--withdrawn"', 1)[1].split("</tr>", 1)[0]
+    assert "已撤回(2025-" in row and "智能视觉平台研发" in row and "提出异议" not in row
+    assert "赵异议" not in page and "13700001111" not in page  # nothing of the objection
+    assert 'id="notice-total">¥0.00<' in page  # 500,000 withdrawn; nothing else in this notice
+    pdf = client.get(f"/notices/{notice.pk}/list.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    assert_official(text)
+    squeezed = text.replace(" ", "").replace("\n", "")
+    assert "已撤回(2025年" in squeezed and "¥500,000.00" not in squeezed and "零元整" in squeezed
+
+    # Closed, decided again, published again: a numbered 更正公示 that links to the notice it corrects.
+    clock.move_to(AFTER_WINDOW, tick=False)
+    approver_client.force_login(dora)
+    approver_client.post(f"/review/notices/{notice.pk}/close/")
+    services.record_decision(
+        actor=dora, application=application, recommended=True, amount="300000", reasons="核减"
+    )
+    correction = services.publish_notice(actor=dora, call=call)
+    assert correction.corrects == notice and correction.correction_number == 1
+    assert correction.title.endswith("拟支持项目更正公示(第1号)")
+    corrected_page = client.get(f"/notices/{correction.pk}/").content.decode()
+    assert f'href="/notices/{notice.pk}/"' in corrected_page and "本公示为更正公示" in corrected_page
+    assert 'id="notice-total">¥400,000.00<' in corrected_page  # 300,000 again + the 9.1 line
+    original = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert f'href="/notices/{correction.pk}/"' in original and "本公示已有更正" in original
+    pdf = client.get(f"/notices/{correction.pk}/list.pdf")
+    text = (
+        "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+        .replace(" ", "")
+        .replace("\n", "")
+    )
+    assert "本公示为更正公示" in text and "¥400,000.00" in text
+
+
+def test_a_notice_with_no_withdrawn_line_is_not_a_correction(dora, call, published):
+    notice, _entry, _application = published
+    assert notice.corrects is None and notice.correction_number is None
+    assert "更正" not in notice.title
