@@ -153,7 +153,7 @@ def _intake_page(
     application: Application,
     form: IntakeCheckForm,
     *,
-    type_form: TypeVerifyForm | None = None,
+    type_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     organization = application.organization
@@ -172,8 +172,9 @@ def _intake_page(
             "standing_reasons": selectors.credit_standing(organization),
             "type_check": selectors.type_check(application),
             "flag_labels": [OrgFlag(flag).label for flag in organization.flags],
-            "type_form": type_form
-            or TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
+            # Always what the record says now: after a refusal the officer verifies what they now see.
+            "type_form": TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
+            "type_errors": type_errors or [],
             "history": selectors.intake_history(application),
             "events": list(application.events.order_by("at", "id")),
             "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE, "verify_type": VERIFY_TYPE},
@@ -186,13 +187,16 @@ def _intake_page(
 def _verify_type(request: HttpRequest, application: Application) -> HttpResponse:
     """核实单位类型 from the intake page: the same URL, its own small form (action=verify_type)."""
     type_form = TypeVerifyForm(request.POST)
-    if type_form.is_valid():
+    errors: list[str] = []
+    if not type_form.is_valid():
+        errors = [_("页面信息不完整,请刷新后再核实。")]
+    else:
         try:
             intake_services.verify_organization_type(
                 actor=request.user, organization=application.organization, seen=type_form.cleaned_data["seen"]
             )
         except ValidationError as exc:
-            type_form.add_error(None, exc)
+            errors = _messages_of(exc)
         else:
             messages.success(
                 request, _("已核实 %(name)s 的单位类型。") % {"name": application.organization.name}
@@ -200,7 +204,7 @@ def _verify_type(request: HttpRequest, application: Application) -> HttpResponse
             return redirect("reviews:intake_check", pk=application.pk)
     application.organization.refresh_from_db()
     form = IntakeCheckForm(application=application)
-    return _intake_page(request, application, form, type_form=type_form, status=400)
+    return _intake_page(request, application, form, type_errors=errors, status=400)
 
 
 @login_required

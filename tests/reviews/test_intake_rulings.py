@@ -237,6 +237,12 @@ def test_a_type_changed_after_the_officer_opened_the_page_is_not_verified_unseen
     assert "该单位的类型在您打开页面后已被修改" in response.content.decode()
     org_a.refresh_from_db()
     assert org_a.type_verified_at is None
+    # The page now carries the type as it stands; verifying what is shown succeeds.
+    assert response.context["type_form"].initial["seen"] == type_signature(org_a)
+    again = {"action": "verify_type", "seen": response.context["type_form"].initial["seen"]}
+    assert client.post(check_url(seven), again).status_code == 302
+    org_a.refresh_from_db()
+    assert (org_a.type_verified_by, org_a.is_sme) == (carol, False)
 
 
 def test_a_type_not_recorded_cannot_be_verified(carol, org_a):
