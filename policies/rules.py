@@ -190,6 +190,10 @@ class Quote:
     reasons: tuple[str, ...] = ()
     # Conditions taken as met because their fact was not given (待确认条件), each with its clause.
     assumed: tuple[str, ...] = ()
+    # Art. 10(2): what the same matter may still receive when something was already awarded for it (None:
+    # nothing was, so 10(2) sets no limit). A 一事一议 override (10(3)) may lift the item's own caps but
+    # never this one. Not part of as_dict: the quote command's JSON contract is unchanged.
+    matter_left: Decimal | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -448,7 +452,15 @@ def quote(
 
     reasons, assumed = _ineligibility(rule, facts, validity, organization, prior, level)  # type: ignore[arg-type]
     if reasons:
-        return Quote(False, ZERO, (Step(_("不符合申报条件,金额为 0"), ZERO),), tuple(reasons), tuple(assumed))
+        # 就高不重复 with an entitlement of nothing: what was received for the matter is already the highest.
+        return Quote(
+            False,
+            ZERO,
+            (Step(_("不符合申报条件,金额为 0"), ZERO),),
+            tuple(reasons),
+            tuple(assumed),
+            matter_left=ZERO if other > 0 else None,
+        )
 
     if rule.needs_call_rate and rule.call_rate is None and facts.get(CALL_RATE) is None:
         # Asked only of an eligible applicant: an ineligible one is told why before any figure matters.
@@ -496,6 +508,7 @@ def quote(
             min(amount, left),
         )
 
+    matter_left = None
     if other > 0:
         # Art. 10(2) 就高不重复: for one matter the unit gets the highest single entitlement, once.
         # This item never pays more than its running ceiling (8.6 and 9.1 have no other cap), so the
@@ -503,6 +516,7 @@ def quote(
         if rule.running_ceiling is not None:
             entitlement = min(entitlement, rule.running_ceiling)
         left = max(ZERO, entitlement - other)
+        matter_left = round_fen(left)
         amount = trail.add(
             _(
                 "同一事项不重复享受(第十条第二款):本项应得 %(entitlement)s,"
@@ -514,13 +528,26 @@ def quote(
 
     final = round_fen(amount)
     trail.add(_("四舍五入到分"), final)
-    return Quote(True, final, tuple(trail.steps), (), tuple(assumed))
+    return Quote(True, final, tuple(trail.steps), (), tuple(assumed), matter_left=matter_left)
 
 
 def _money(value: object) -> Decimal:
     if value is None:
         return ZERO
     return Decimal(value) if not isinstance(value, Decimal) else value  # type: ignore[arg-type]
+
+
+def credit_standing_reasons(organization: Mapping[str, object]) -> list[str]:
+    """Why an organisation's credit is not 良好 (Art. 2 and its ruling of 2026-12-02): a 严重失信 listing,
+    经营异常名录, and the reasons the higher apps give (an unresolved clawback). Empty: in good standing.
+    `organization` is the shape of policies.services.standing. Used by the engine and by intake (受理)."""
+    reasons: list[str] = []
+    if not organization.get("credit_good"):
+        reasons.append(_("单位信用记录不良(列入严重失信名单,第二条)"))
+    if organization.get("in_abnormal_list"):
+        reasons.append(_("单位列入经营异常名录,信用记录不属良好(第二条)"))
+    reasons.extend(str(r) for r in organization.get("standing_reasons") or ())  # type: ignore[attr-defined]
+    return reasons
 
 
 def _ineligibility(
@@ -548,11 +575,7 @@ def _ineligibility(
             reasons.append(_("单位未在长宁区依法设立(第二条)"))
         if not organization.get("operating_normally"):
             reasons.append(_("单位经营状态不正常(第二条要求存续/在业)"))
-        if not organization.get("credit_good"):
-            reasons.append(_("单位信用记录不良(列入严重失信名单,第二条)"))
-        if organization.get("in_abnormal_list"):
-            reasons.append(_("单位列入经营异常名录,信用记录不属良好(第二条)"))
-        reasons.extend(str(r) for r in organization.get("standing_reasons") or ())  # type: ignore[attr-defined]
+        reasons.extend(credit_standing_reasons(organization))
     awarded_before = prior > 0 or awarded_level is not None
     for condition in rule.conditions:
         if condition.first_award_only and awarded_before:

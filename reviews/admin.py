@@ -35,8 +35,17 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Override)
 class OverrideAdmin(ReadOnlyAdmin):
-    list_display = ("application", "amount_fen", "ceiling_fen", "status", "proposed_at", "confirmed_at")
-    list_filter = ("status",)
+    list_display = (
+        "application",
+        "amount_fen",
+        "ceiling_fen",
+        "matter_left_fen",
+        "area",
+        "status",
+        "proposed_at",
+        "confirmed_at",
+    )
+    list_filter = ("status", "area")
     list_select_related = ("application",)
 
 

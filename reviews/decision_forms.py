@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, Call
 from policies.models import PolicyItem
+from reviews.models import Override
 
 YES, NO = "yes", "no"
 
@@ -71,6 +72,20 @@ class OverrideForm(forms.Form):
         max_length=5000,
         help_text=_("说明一事一议 / 一企一策的依据(第十条第三款),须经另一位审定人员确认后生效。"),
         widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    area = forms.ChoiceField(
+        label=_("领域(第十条第三款)"),
+        choices=Override.Area.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择一事一议所属的领域:载体建设、企业创新或环境建设(第十条第三款)。")
+        },
+    )
+    impact = forms.CharField(
+        label=_("对区域产业生态打造的重大影响"),
+        max_length=5000,
+        help_text=_("第十条第三款仅对区域产业生态打造有重大影响的事项适用一事一议,请具体说明,至少 30 个字。"),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 

@@ -19,11 +19,12 @@ from applications.models import Application, Call, CallItem
 from policies import rules
 from policies.models import RubricCriterion
 
-from .models import Assignment
+from .models import Assignment, IntakeCheck
 from .selectors import INTAKE_STATUSES
 from .services.scoring import HALF_MARKS, ScoreSheet, is_half_mark
 
 ACCEPT, RETURN, DECLINE = "accept", "return", "decline"
+VERIFY_TYPE = "verify_type"  # the intake page's second form: 核实单位类型
 DRAFT, SUBMIT = "draft", "submit"
 NO_CONFLICT, CONFLICT = "no", "yes"
 
@@ -68,7 +69,23 @@ class IntakeCheckForm(AccessibleFormMixin, forms.Form):
     )
     registered_verified = forms.BooleanField(label=_("已核实:在长宁区依法设立(第二条)"), required=False)
     operating_verified = forms.BooleanField(label=_("已核实:经营状态正常(第二条)"), required=False)
-    credit_verified = forms.BooleanField(label=_("已核实:信用记录良好(第二条)"), required=False)
+    # 信用记录良好 is a recorded credit check (the ruling on Art. 2), not a tick: which register, which
+    # day, what it said. Optional in the form: returning or declining may come before any check.
+    credit_source = forms.ChoiceField(
+        label=_("信用查询来源"),
+        required=False,
+        choices=[("", _("请选择")), *IntakeCheck.CreditSource.choices],
+    )
+    credit_checked_on = forms.DateField(
+        label=_("信用查询日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    credit_result = forms.ChoiceField(
+        label=_("信用查询结果"),
+        required=False,
+        choices=IntakeCheck.CreditResult.choices,
+        widget=forms.RadioSelect,
+        help_text=_("结果为“良好”方可受理。"),
+    )
     uscc_override_reason = forms.CharField(
         label=_("统一社会信用代码核实说明"),
         required=False,
@@ -100,8 +117,16 @@ class IntakeCheckForm(AccessibleFormMixin, forms.Form):
             "materials_checked": data["materials"],
             "registered_verified": data["registered_verified"],
             "operating_verified": data["operating_verified"],
-            "credit_verified": data["credit_verified"],
+            "credit_source": data["credit_source"],
+            "credit_checked_on": data["credit_checked_on"],
+            "credit_result": data["credit_result"],
         }
+
+
+class TypeVerifyForm(forms.Form):
+    """核实单位类型: what the officer saw (selectors.type_signature), so a type changed since is refused."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=500)
 
 
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):

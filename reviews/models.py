@@ -26,6 +26,16 @@ class IntakeCheck(models.Model):
         RETURNED = "returned", _("退回补正")
         NOT_ACCEPTED = "not_accepted", _("不予受理")
 
+    class CreditSource(models.TextChoices):
+        # Where Art. 2 信用记录良好 is looked up; the officer names the one consulted.
+        CREDIT_CHINA = "credit_china", _("信用中国")
+        CREDIT_SHANGHAI = "credit_shanghai", _("信用上海")
+        GSXT = "gsxt", _("国家企业信用信息公示系统")
+
+    class CreditResult(models.TextChoices):
+        GOOD = "good", _("良好")
+        ADVERSE = "adverse", _("有不良记录")
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="intake_checks")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revision_number = models.PositiveSmallIntegerField(_("审查的申报版本"))
@@ -33,7 +43,20 @@ class IntakeCheck(models.Model):
     materials_checked = models.JSONField(_("已核对材料"), default=list, blank=True)
     registered_verified = models.BooleanField(_("已核实在长宁区依法设立"), default=False)
     operating_verified = models.BooleanField(_("已核实经营状态正常"), default=False)
+    # True exactly when the credit check below found 良好 (kept for the checks recorded before it existed).
     credit_verified = models.BooleanField(_("已核实信用记录良好"), default=False)
+    # The credit check of the ruling on Art. 2 (2026-12-02): which register, on which day, what it said.
+    # Blank on checks recorded before the ruling.
+    credit_source = models.CharField(
+        _("信用查询来源"), max_length=20, choices=CreditSource.choices, blank=True
+    )
+    credit_checked_on = models.DateField(_("信用查询日期"), null=True, blank=True)
+    credit_result = models.CharField(
+        _("信用查询结果"), max_length=10, choices=CreditResult.choices, blank=True
+    )
+    # Why the organisation was not in good standing when checked (经营异常名录, an unresolved clawback…),
+    # as the page showed them: the record of what the officer saw.
+    standing_reasons = models.JSONField(_("不属信用良好的原因"), default=list, blank=True)
     uscc_override_reason = models.TextField(_("统一社会信用代码校验未通过但核实真实的说明"), blank=True)
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
     reasons = models.TextField(_("理由"), blank=True)
@@ -194,17 +217,32 @@ class Decision(models.Model):
 
 class Override(models.Model):
     """一事一议 / 一企一策 (Art. 10(3)): an amount outside the ceiling, proposed with a written reason,
-    in force only once a second, different approver confirms it."""
+    in force only once a second, different approver confirms it.
+
+    The text allows it only for 载体建设、企业创新、环境建设 with 重大影响 on the district's industrial
+    ecosystem, so an override names its area and that impact; and it never lifts Art. 10(2) (the same
+    matter)."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("待确认")
         CONFIRMED = "confirmed", _("已确认")
         REJECTED = "rejected", _("未确认")
 
+    class Area(models.TextChoices):
+        # The three areas of Art. 10(3), in the text's order.
+        CARRIER = "carrier", _("载体建设")
+        INNOVATION = "innovation", _("企业创新")
+        ENVIRONMENT = "environment", _("环境建设")
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="overrides")
     amount_fen = models.PositiveBigIntegerField(_("一事一议金额(分)"))
     ceiling_fen = models.PositiveBigIntegerField(_("引擎计算的上限(分)"))
     reason = models.TextField(_("书面理由"))
+    # Blank only on overrides proposed before the ruling of 2026-12-02; the service requires both.
+    area = models.CharField(_("领域"), max_length=12, choices=Area.choices, blank=True)
+    impact = models.TextField(_("对区域产业生态打造的重大影响"), blank=True)
+    # What Art. 10(2) left for the matter when proposed (None: nothing awarded for it, no 10(2) limit).
+    matter_left_fen = models.PositiveBigIntegerField(_("同一事项尚可享受(分)"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField()

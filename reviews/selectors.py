@@ -19,8 +19,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from applications.ledger import application_matter_key
 from applications.models import Application, ApplicationRevision, Attachment, Call
-from policies.models import RubricCriterion
+from policies import matters, rules
+from policies.models import RecordedAward, RubricCriterion
+from policies.services import applicant_facts, standing
 
 from .access import has_any_role
 from .models import Assignment, IntakeCheck, Score
@@ -411,8 +414,6 @@ def decision_queue(
 def organization_awards(application: Application) -> tuple[list[Application], list]:
     """What the applicant already received, for the approver to see conflicts before deciding (10(2)):
     its other recognised applications and the awards staff recorded from other district policies."""
-    from policies.models import RecordedAward
-
     recognised = list(
         Application.objects.filter(
             organization=application.organization_id, status=Application.Status.RECOGNISED
@@ -422,3 +423,129 @@ def organization_awards(application: Application) -> tuple[list[Application], li
         .order_by("-call_item__call__year", "id")
     )
     return recognised, list(RecordedAward.objects.filter(organization=application.organization_id))
+
+
+# ---------------------------------------------------------------- Art. 2 standing, applicant type (issue 11)
+
+
+def credit_standing(organization) -> list[str]:
+    """Why the organisation is not in good standing today (Art. 2 信用记录良好 and its ruling of 2026-12-02:
+    a 严重失信 listing, 经营异常名录, an unresolved clawback); empty when it is. The same reasons the engine
+    gives (policies.rules.credit_standing_reasons), in the active language."""
+    return rules.credit_standing_reasons(standing(organization))
+
+
+@dataclass(frozen=True)
+class TypeCondition:
+    message: str  # the condition in the text's words, with its clause
+    holds: bool | None  # None: the organisation has recorded no type yet
+
+
+@dataclass(frozen=True)
+class TypeCheck:
+    """Who may apply, by item (the rulings): the item's conditions on the applicant's type, from the policy
+    data (never from item codes), and whether the organisation's recorded type meets each."""
+
+    conditions: tuple[TypeCondition, ...]
+    recorded: bool
+    verified: bool
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.conditions)
+
+    @property
+    def failing(self) -> list[str]:
+        return [c.message for c in self.conditions if c.holds is False]
+
+
+def type_check(application: Application) -> TypeCheck:
+    """One query (the item's conditions on org_type / org_flags)."""
+    organization = application.organization
+    facts = applicant_facts(organization)
+    conditions = []
+    for condition in application.item.conditions.filter(fact__in=rules.APPLICANT_FACTS).order_by("id"):
+        rule = condition.to_condition()
+        actual = facts.get(condition.fact)
+        conditions.append(TypeCondition(condition.message, None if not facts else rule.holds(actual)))
+    return TypeCheck(
+        conditions=tuple(conditions),
+        recorded=organization.type_recorded,
+        verified=organization.type_verified_at is not None,
+    )
+
+
+def type_signature(organization) -> str:
+    """The recorded type and flags as one string: the intake page posts what the officer saw, so a type the
+    administrator changed in the meantime is not verified unseen."""
+    return "|".join(str(getattr(organization, name)) for name in organization.TYPE_FIELDS)
+
+
+# ---------------------------------------------------------------- 10(2): possibly the same matter (issue 11)
+
+
+@dataclass(frozen=True)
+class MatterRow:
+    source: str  # "申报 2025-… · 8.1 …" or the other policy's name
+    matter: str  # as typed
+    year: int | None
+    amount_fen: int | None
+    status: str  # the application's status label, or "" for a recorded award
+    same: bool  # the same matter once normalised (counted by 10(2)); otherwise only near
+
+
+def matter_matches(application: Application) -> list[MatterRow]:
+    """The organisation's other matters that are the same as this application's once normalised, or near it
+    (policies.matters.are_near): in every round of this policy (recognised or still being handled) and the
+    awards of other district policies staff recorded. Shown on the decision page as "可能为同一事项" before
+    the approver decides; near ones are never deducted automatically. Two queries."""
+    key = application_matter_key(application)
+    if not key:
+        return []
+    rows: list[MatterRow] = []
+    others = (
+        Application.objects.filter(organization=application.organization_id, submitted_at__isnull=False)
+        .exclude(pk=application.pk)
+        .exclude(status__in=MATTER_IGNORED_STATUSES)
+        .select_related("item", "call_item__call")
+        .order_by("-call_item__call__year", "id")
+    )
+    for other in others:
+        other_key = application_matter_key(other)
+        same = other_key == key
+        if same or matters.are_near(key, other_key):
+            rows.append(
+                MatterRow(
+                    source=f"{other.number} · {other.item.code} {other.item.display_name}",
+                    matter=other.matter_ref,
+                    year=other.call_item.call.year,
+                    amount_fen=other.awarded_fen,
+                    status=other.get_status_display(),
+                    same=same,
+                )
+            )
+    for award in RecordedAward.objects.filter(organization=application.organization_id).order_by(
+        "-awarded_on"
+    ):
+        award_key = award.matter_key_for(key)
+        same = award_key == key
+        if same or matters.are_near(key, award_key):
+            rows.append(
+                MatterRow(
+                    source=award.source_policy,
+                    matter=award.matter,
+                    year=award.year,
+                    amount_fen=award.amount_fen,
+                    status="",
+                    same=same,
+                )
+            )
+    return rows
+
+
+# Applications that never came to anything: their matter was not, and will not be, paid.
+MATTER_IGNORED_STATUSES = (
+    Application.Status.WITHDRAWN,
+    Application.Status.NOT_ACCEPTED,
+    Application.Status.REJECTED,
+)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0004_intakecheck_materials_blank'),
+        ('reviews', '0005_intake_credit_check_override_area'),
     ]
 
     operations = [

@@ -19,5 +19,6 @@ from .assignment import declare_interest as declare_interest
 from .intake import accept_application as accept_application
 from .intake import decline_application as decline_application
 from .intake import return_application as return_application
+from .intake import verify_organization_type as verify_organization_type
 from .scoring import ScoreSheet as ScoreSheet
 from .scoring import save_scores as save_scores

@@ -27,6 +27,10 @@ Status = Application.Status
 # An approver decides an application under review, and may revise a decision until it is published.
 DECIDABLE = (Status.UNDER_REVIEW, Status.RECOMMENDED, Status.NOT_RECOMMENDED)
 
+# Art. 10(3) allows 一事一议 only where the matter has 重大影响 on the district's industrial ecosystem: the
+# override says what that impact is, in a sentence or more, not a word.
+IMPACT_MIN_CHARS = 30
+
 
 def decision_quote(application: Application) -> rules.Quote:
     """The engine's ceiling as it stands now: what the organisation has been awarded up to this moment
@@ -68,6 +72,22 @@ def _reviewer_names_in(application: Application, text: str) -> list[str]:
             if len(name) >= 2 and name in text:
                 found.append(name)
     return found
+
+
+def check_matter_left(quote: rules.Quote, amount_fen: int) -> None:
+    """Art. 10(2) is not lifted by 10(3): an amount above the engine's ceiling may still not exceed what the
+    same matter may receive (Quote.matter_left; None when nothing was awarded for it)."""
+    if quote.matter_left is None:
+        return
+    left_fen = rules.yuan_to_fen(quote.matter_left)
+    if amount_fen > left_fen:
+        raise ValidationError(
+            _(
+                "金额 %(amount)s 超过同一事项尚可享受的 %(left)s:同一单位不得因同一事项重复享受政策"
+                "(第十条第二款),一事一议也不能突破。"
+            )
+            % {"amount": fen_yuan(amount_fen), "left": fen_yuan(left_fen)}
+        )
 
 
 def _check_decidable(application: Application) -> None:
@@ -126,6 +146,8 @@ def record_decision(
                 )
                 % {"amount": fen_yuan(amount_fen), "ceiling": fen_yuan(ceiling_fen)}
             )
+        # Confirmed earlier; since then the same matter may have been awarded elsewhere.
+        check_matter_left(quote, amount_fen)
 
     decision = Decision(
         application=application,
@@ -163,16 +185,29 @@ def propose_override(
     application: Application,
     amount: Decimal | str | int | None,
     reason: str,
+    area: str,
+    impact: str,
     at: datetime | None = None,
 ) -> Override:
-    """一事一议: an amount above the engine's ceiling with a written reason; in force only once another
-    approver confirms it (confirm_override)."""
+    """一事一议: an amount above the engine's ceiling with a written reason, the area of Art. 10(3) it
+    falls in (载体建设 / 企业创新 / 环境建设) and its 重大影响 on the district's industrial ecosystem; never
+    above what Art. 10(2) leaves for the same matter. In force only once another approver confirms it."""
     require_role(actor, Role.COMMISSION_APPROVER)
     application = lock_application(application)
     _check_decidable(application)
     reason = (reason or "").strip()
+    impact = (impact or "").strip()
+    problems = []
     if not reason:
-        raise ValidationError(_("一事一议须写明书面理由。"))
+        problems.append(_("一事一议须写明书面理由。"))
+    if area not in Override.Area.values:
+        problems.append(_("请选择一事一议所属的领域:载体建设、企业创新或环境建设(第十条第三款)。"))
+    if len(impact) < IMPACT_MIN_CHARS:
+        problems.append(
+            _("请说明对区域产业生态打造的重大影响(第十条第三款),至少 %(n)d 个字。") % {"n": IMPACT_MIN_CHARS}
+        )
+    if problems:
+        raise ValidationError(problems)
     amount_fen = to_fen(amount)
     with translation.override(settings.LANGUAGE_CODE):
         quote = decision_quote(application)
@@ -182,11 +217,15 @@ def propose_override(
             _("金额 %(amount)s 未超过引擎计算的上限 %(ceiling)s,无需一事一议,可直接审定。")
             % {"amount": fen_yuan(amount_fen), "ceiling": fen_yuan(ceiling_fen)}
         )
+    check_matter_left(quote, amount_fen)
     return Override.objects.create(
         application=application,
         amount_fen=amount_fen,
         ceiling_fen=ceiling_fen,
+        matter_left_fen=None if quote.matter_left is None else rules.yuan_to_fen(quote.matter_left),
         reason=reason,
+        area=area,
+        impact=impact,
         proposed_by=actor,
         proposed_at=at or timezone.now(),
     )
@@ -208,6 +247,11 @@ def confirm_override(
     if not confirm and not note:
         raise ValidationError(_("不予确认时请写明意见。"))
     _check_decidable(override.application)
+    if confirm:
+        # What 10(2) leaves may have shrunk since the proposal (an award for the same matter elsewhere).
+        with translation.override(settings.LANGUAGE_CODE):
+            quote = decision_quote(override.application)
+        check_matter_left(quote, override.amount_fen)
     override.status = Override.Status.CONFIRMED if confirm else Override.Status.REJECTED
     override.confirmed_by = actor
     override.confirmed_at = at or timezone.now()

@@ -8,7 +8,7 @@ in one transaction: a refusal saves nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization
 from accounts.roles import Role
 from applications import services as application_services
 from applications.models import Application
 
-from .. import notifications
+from .. import notifications, selectors
 from ..access import require_role
 from ..models import AcceptanceSequence, IntakeCheck
 
@@ -65,11 +66,15 @@ def _check(
     materials_checked: Iterable[str],
     registered_verified: bool,
     operating_verified: bool,
-    credit_verified: bool,
+    credit_source: str = "",
+    credit_checked_on: date | None = None,
+    credit_result: str = "",
     reasons: str = "",
     uscc_override_reason: str = "",
     at: datetime,
 ) -> IntakeCheck:
+    with translation.override(settings.LANGUAGE_CODE):  # what the officer saw, as a record: Chinese
+        standing_reasons = selectors.credit_standing(application.organization)
     return IntakeCheck.objects.create(
         application=application,
         officer=actor,
@@ -77,12 +82,60 @@ def _check(
         materials_checked=_material_codes(application, materials_checked),
         registered_verified=registered_verified,
         operating_verified=operating_verified,
-        credit_verified=credit_verified,
+        credit_verified=credit_result == IntakeCheck.CreditResult.GOOD,
+        credit_source=credit_source if credit_source in IntakeCheck.CreditSource.values else "",
+        credit_checked_on=credit_checked_on,
+        credit_result=credit_result if credit_result in IntakeCheck.CreditResult.values else "",
+        standing_reasons=standing_reasons,
         uscc_override_reason=uscc_override_reason,
         outcome=outcome,
         reasons=reasons,
         checked_at=at,
     )
+
+
+def _credit_problems(
+    organization: Organization, *, source: str, checked_on: date | None, result: str, at: datetime
+) -> list[str]:
+    """Art. 2 信用记录良好 before 受理 (the ruling of 2026-12-02): the officer's own credit check (which
+    register, which day, 良好), and the organisation's standing as this portal knows it (经营异常名录, an
+    unresolved clawback of this district's funds, a 严重失信 listing); either one failing refuses it."""
+    problems = []
+    if source not in IntakeCheck.CreditSource.values or checked_on is None:
+        problems.append(_("请记录信用查询的来源和日期(第二条“信用记录良好”)。"))
+    elif checked_on > timezone.localdate(at):
+        problems.append(_("信用查询日期不能晚于受理审查当天。"))
+    if result != IntakeCheck.CreditResult.GOOD:
+        problems.append(
+            _("信用查询结果须为“良好”方可受理(第二条“信用记录良好”);有不良记录的,请退回补正或不予受理。")
+        )
+    reasons = selectors.credit_standing(organization)
+    if reasons:
+        problems.append(
+            _("该单位目前信用记录不属良好,不能受理(第二条):%(reasons)s。") % {"reasons": ";".join(reasons)}
+        )
+    return problems
+
+
+def _type_problems(application: Application) -> list[str]:
+    """Who may apply, by item (the rulings): for an item open only to some types (its conditions on
+    org_type / org_flags in the policy data), the type the organisation recorded is verified by 区科委
+    (verify_organization_type) before 受理, and must meet the item's conditions."""
+    check = selectors.type_check(application)
+    if not check.restricted:
+        return []
+    if not check.recorded:
+        return [
+            _(
+                "本项目仅限特定类型的单位申报,该单位尚未填写单位类型:请退回补正,由单位管理员在“我的单位”中填写。"
+            )
+        ]
+    if not check.verified:
+        return [_("本项目仅限特定类型的单位申报,受理前请先核实该单位登记的单位类型。")]
+    return [
+        _("该单位经核实的类型不符合本项目的申报条件:%(condition)s。") % {"condition": message}
+        for message in check.failing
+    ]
 
 
 @transaction.atomic
@@ -93,20 +146,35 @@ def accept_application(
     materials_checked: Iterable[str] = (),
     registered_verified: bool = False,
     operating_verified: bool = False,
-    credit_verified: bool = False,
+    credit_source: str = "",
+    credit_checked_on: date | None = None,
+    credit_result: str = "",
     uscc_override_reason: str = "",
     at: datetime | None = None,
 ) -> IntakeCheck:
-    """受理: the three conditions of Article 2 verified, an acceptance number and date issued.
+    """受理: the three conditions of Article 2 verified (the credit one by a recorded credit check and the
+    organisation's standing), the applicant type verified where the item is open only to some types, an
+    acceptance number and date issued.
 
     An organisation whose USCC fails its check digit (created with the registrant's confirmation) is
     accepted only with the officer's written reason for holding it genuine.
     """
     at = at or timezone.now()
     application = _locked_submitted(actor, application)
+    # Locked after the application (the order every intake verb takes): the standing and the type read
+    # below are the ones the acceptance is recorded against.
+    application.organization = Organization.objects.select_for_update().get(pk=application.organization_id)
     problems = []
-    if not (registered_verified and operating_verified and credit_verified):
-        problems.append(_("受理前须核实第二条的全部三项条件:在长宁区依法设立、经营状态正常、信用记录良好。"))
+    if not (registered_verified and operating_verified):
+        problems.append(_("受理前须核实第二条的条件:在长宁区依法设立、经营状态正常。"))
+    problems += _credit_problems(
+        application.organization,
+        source=credit_source,
+        checked_on=credit_checked_on,
+        result=credit_result,
+        at=at,
+    )
+    problems += _type_problems(application)
     reason = uscc_override_reason.strip()
     if not application.organization.uscc_checksum_ok and not reason:
         problems.append(
@@ -131,7 +199,9 @@ def accept_application(
         materials_checked=materials_checked,
         registered_verified=True,
         operating_verified=True,
-        credit_verified=True,
+        credit_source=credit_source,
+        credit_checked_on=credit_checked_on,
+        credit_result=credit_result,
         uscc_override_reason="" if application.organization.uscc_checksum_ok else reason,
         at=at,
     )
@@ -148,7 +218,9 @@ def return_application(
     materials_checked: Iterable[str] = (),
     registered_verified: bool = False,
     operating_verified: bool = False,
-    credit_verified: bool = False,
+    credit_source: str = "",
+    credit_checked_on: date | None = None,
+    credit_result: str = "",
     at: datetime | None = None,
 ) -> IntakeCheck:
     """退回补正: the enterprise sees the reasons on its timeline, corrects and resubmits."""
@@ -163,7 +235,9 @@ def return_application(
         materials_checked=materials_checked,
         registered_verified=registered_verified,
         operating_verified=operating_verified,
-        credit_verified=credit_verified,
+        credit_source=credit_source,
+        credit_checked_on=credit_checked_on,
+        credit_result=credit_result,
         reasons=reasons.strip(),
         at=at,
     )
@@ -178,7 +252,9 @@ def decline_application(
     materials_checked: Iterable[str] = (),
     registered_verified: bool = False,
     operating_verified: bool = False,
-    credit_verified: bool = False,
+    credit_source: str = "",
+    credit_checked_on: date | None = None,
+    credit_result: str = "",
     at: datetime | None = None,
 ) -> IntakeCheck:
     """不予受理, with reasons the enterprise reads on its timeline. Final (no transition leaves it)."""
@@ -198,7 +274,33 @@ def decline_application(
         materials_checked=materials_checked,
         registered_verified=registered_verified,
         operating_verified=operating_verified,
-        credit_verified=credit_verified,
+        credit_source=credit_source,
+        credit_checked_on=credit_checked_on,
+        credit_result=credit_result,
         reasons=reasons,
         at=at,
     )
+
+
+@transaction.atomic
+def verify_organization_type(
+    *, actor, organization: Organization, seen: str | None = None, at: datetime | None = None
+) -> Organization:
+    """区科委 verifies the applicant type and flags the organisation's administrator recorded (the rulings:
+    who may apply, by item), stamping who and when. The administrator changing them later clears the stamp
+    (accounts.services.update_organization), so a type is verified again as it then stands.
+
+    `seen` is selectors.type_signature as the officer's page showed it: a type changed since is refused,
+    not verified unseen."""
+    require_role(actor, Role.INTAKE_OFFICER)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not organization.type_recorded:
+        raise ValidationError(
+            _("该单位尚未填写单位类型,无从核实:请退回补正,由单位管理员在“我的单位”中填写。")
+        )
+    if seen is not None and seen != selectors.type_signature(organization):
+        raise ValidationError(_("该单位的类型在您打开页面后已被修改,请核对页面上的最新信息后再核实。"))
+    organization.type_verified_at = at or timezone.now()
+    organization.type_verified_by = actor
+    organization.save(update_fields=["type_verified_at", "type_verified_by"])
+    return organization

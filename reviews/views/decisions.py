@@ -44,7 +44,13 @@ from reviews.decision_forms import (
 )
 from reviews.exports import call_workbook
 from reviews.models import NoticeEntry, Objection, Override, PublicNotice
-from reviews.selectors import decision_queue, organization_awards, score_summary, staff_application
+from reviews.selectors import (
+    decision_queue,
+    matter_matches,
+    organization_awards,
+    score_summary,
+    staff_application,
+)
 from reviews.services.decisions import DECIDABLE, decision_quote
 
 approver_required = role_required(Role.COMMISSION_APPROVER)
@@ -106,6 +112,8 @@ def _decision_context(application: Application, form: DecisionForm) -> dict:
             application.decisions.select_related("approver", "override").order_by("-decided_at", "-id")
         ),
         "earlier_awards": earlier_awards,
+        # 10(2): the organisation's same and near matters, across every round and other policies.
+        "matter_rows": matter_matches(application),
         "recorded_awards": recorded_awards,
         "overrides": overrides,
         "confirmed_overrides": [o for o in overrides if o.status == Override.Status.CONFIRMED],
@@ -176,6 +184,8 @@ def propose_override(request: HttpRequest, pk: int) -> HttpResponse:
                     application=application,
                     amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
+                    area=form.cleaned_data["area"],
+                    impact=form.cleaned_data["impact"],
                 )
             except ValidationError as exc:
                 form.add_error(None, _messages_of(exc))

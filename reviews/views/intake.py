@@ -22,6 +22,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.applicant_types import OrgFlag
 from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.models import Application
@@ -35,11 +36,13 @@ from reviews.intake_forms import (
     CONFLICT,
     DECLINE,
     RETURN,
+    VERIFY_TYPE,
     AssignForm,
     DeclarationForm,
     IntakeCheckForm,
     IntakeFilterForm,
     ScoreForm,
+    TypeVerifyForm,
 )
 from reviews.models import Assignment
 from reviews.services import assignment as assignment_services
@@ -100,6 +103,8 @@ def intake_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_check(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.staff_application(pk)
+    if request.method == "POST" and request.POST.get("action") == VERIFY_TYPE:
+        return _verify_type(request, application)
     form = IntakeCheckForm(request.POST if request.method == "POST" else None, application=application)
     status = 200
     if form.is_bound:
@@ -140,23 +145,66 @@ def intake_check(request: HttpRequest, pk: int) -> HttpResponse:
                     text = _("已对 %(number)s 作出不予受理决定。") % {"number": application.number}
                 messages.success(request, text)
                 return redirect("reviews:intake_queue")
+    return _intake_page(request, application, form, status=status)
+
+
+def _intake_page(
+    request: HttpRequest,
+    application: Application,
+    form: IntakeCheckForm,
+    *,
+    type_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    organization = application.organization
+    can_decide = application.status == Application.Status.SUBMITTED
     return render(
         request,
         "reviews/intake_check.html",
         {
             "application": application,
-            "organization": application.organization,
+            "organization": organization,
             "item": application.item,
             "call": application.call_item.call,
             "form": form,
-            "can_decide": application.status == Application.Status.SUBMITTED,
+            "can_decide": can_decide,
+            # Art. 2 信用记录良好 as this portal knows it, beside the officer's own credit check.
+            "standing_reasons": selectors.credit_standing(organization),
+            "type_check": selectors.type_check(application),
+            "flag_labels": [OrgFlag(flag).label for flag in organization.flags],
+            # Always what the record says now: after a refusal the officer verifies what they now see.
+            "type_form": TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
+            "type_errors": type_errors or [],
             "history": selectors.intake_history(application),
             "events": list(application.events.order_by("at", "id")),
-            "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE},
+            "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE, "verify_type": VERIFY_TYPE},
             **_application_panel(application),
         },
         status=status,
     )
+
+
+def _verify_type(request: HttpRequest, application: Application) -> HttpResponse:
+    """核实单位类型 from the intake page: the same URL, its own small form (action=verify_type)."""
+    type_form = TypeVerifyForm(request.POST)
+    errors: list[str] = []
+    if not type_form.is_valid():
+        errors = [_("页面信息不完整,请刷新后再核实。")]
+    else:
+        try:
+            intake_services.verify_organization_type(
+                actor=request.user, organization=application.organization, seen=type_form.cleaned_data["seen"]
+            )
+        except ValidationError as exc:
+            errors = _messages_of(exc)
+        else:
+            messages.success(
+                request, _("已核实 %(name)s 的单位类型。") % {"name": application.organization.name}
+            )
+            return redirect("reviews:intake_check", pk=application.pk)
+    application.organization.refresh_from_db()
+    form = IntakeCheckForm(application=application)
+    return _intake_page(request, application, form, type_errors=errors, status=400)
 
 
 @login_required

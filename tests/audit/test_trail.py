@@ -150,6 +150,9 @@ def test_a_decision_records_its_amount_and_ceiling_in_fen(client, alice, dora, c
     assert status.changes["after"]["status"] == Application.Status.RECOMMENDED
 
 
+IMPACT = "市重大专项落地长宁,带动区内人工智能企业和研发机构协同攻关,对区域产业生态打造有重大影响。"
+
+
 def test_an_override_is_recorded_when_proposed_and_when_confirmed(
     client, alice, dora, erin, call, clock, private_files
 ):
@@ -157,7 +160,7 @@ def test_an_override_is_recorded_when_proposed_and_when_confirmed(
     login(client, dora)
     client.post(
         f"/review/applications/{application.pk}/override/",
-        {"amount": "800000", "reason": "市重大专项落地长宁"},
+        {"amount": "800000", "reason": "市重大专项落地长宁", "area": "innovation", "impact": IMPACT},
         REMOTE_ADDR=IP,
     )
     override = Override.objects.get()
@@ -166,6 +169,8 @@ def test_an_override_is_recorded_when_proposed_and_when_confirmed(
     assert proposed.changes["after"]["amount_fen"] == 80_000_000
     assert proposed.changes["after"]["ceiling_fen"] == 60_000_000
     assert proposed.changes["after"]["reason"] == "市重大专项落地长宁"
+    # Art. 10(3)'s area and 重大影响 are part of the record too.
+    assert (proposed.changes["after"]["area"], proposed.changes["after"]["impact"]) == ("innovation", IMPACT)
     assert (proposed.user_id, proposed.ip_address) == (dora.pk, IP)
 
     with acting_as(erin, ip_address="198.51.100.20"):

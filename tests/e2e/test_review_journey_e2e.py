@@ -171,12 +171,25 @@ def test_intake_review_decision_and_notice_end_in_recognition(browser, live_serv
             queue.get_by_role("link", name=NUMBER).click()
             expect(page.get_by_role("heading", level=1)).to_have_text(f"受理审查 {application.number}")
             expect(page.get_by_role("region", name="政策计算的上限")).to_contain_text("¥600,000.00")
+            # 7.1 is open to 企业 only: the type the organisation recorded is verified here first.
+            applicant_type = page.get_by_role("region", name="单位类型")
+            expect(applicant_type).to_contain_text("本项仅限企业申报")
+            applicant_type.get_by_role("button", name="核实单位类型").click()
+            expect(status_message(page)).to_contain_text(f"已核实 {ORGANIZATION} 的单位类型。")
+            expect(definition(applicant_type, "区科委核实")).to_contain_text("已核实(钱受理")
             checked_materials = page.get_by_role("group", name="已核对的材料")
             for name in material_names:
                 checked_materials.get_by_label(name, exact=True).check()
             page.get_by_label("已核实:在长宁区依法设立(第二条)").check()
             page.get_by_label("已核实:经营状态正常(第二条)").check()
-            page.get_by_label("已核实:信用记录良好(第二条)").check()
+            # Art. 2 信用记录良好: the credit check as recorded, not a tick.
+            expect(page.get_by_role("region", name="信用状况(第二条“信用记录良好”)")).to_contain_text(
+                "未列入经营异常名录"
+            )
+            credit = page.get_by_role("group", name="信用查询(第二条“信用记录良好”)")
+            credit.get_by_label("信用查询来源").select_option(label="信用中国")
+            credit.get_by_label("信用查询日期").fill("2025-05-12")
+            credit.get_by_role("radio", name="良好", exact=True).check()
             page.get_by_role("button", name="受理", exact=True).click()
             expect(page.get_by_role("heading", level=1)).to_have_text("受理审查")
             expect(status_message(page)).to_contain_text(
@@ -253,6 +266,11 @@ def test_intake_review_decision_and_notice_end_in_recognition(browser, live_serv
             expect(row).to_contain_text("评审中")
             row.get_by_role("link", name="审定", exact=True).click()
             expect(page.get_by_role("heading", level=1)).to_have_text(f"审定 {application.number}")
+
+            # 10(2): the organisation's same or near matters, before deciding (none here).
+            expect(page.get_by_role("region", name="可能为同一事项")).to_contain_text(
+                "未发现本单位有相同或相近的事项。"
+            )
 
             ceiling = page.get_by_role("region", name="引擎计算的上限")
             expect(ceiling.locator("#ceiling-amount")).to_have_text("¥600,000.00")

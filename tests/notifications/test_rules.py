@@ -24,7 +24,7 @@ from reviews import services
 from reviews import tasks as review_tasks
 from reviews.models import Assignment
 from tests.applications.conftest import draft, submitted
-from tests.reviews.conftest import ARTICLE_2, accepted, assign, declared
+from tests.reviews.conftest import ARTICLE_2, accepted, assign, declared, verified_type
 from tests.reviews.decision_support import under_review
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
@@ -65,6 +65,7 @@ def test_acceptance_tells_the_organisation_and_the_approvers(
 ):
     application = submitted(alice, call)
     submitted(bob, call, matter="乙公司的项目")
+    verified_type(application, carol)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.accept_application(actor=carol, application=application, **ARTICLE_2)
@@ -102,7 +103,7 @@ def test_not_accepted_tells_the_reasons(django_capture_on_commit_callbacks, alic
 
 
 def test_a_refused_step_tells_nobody(django_capture_on_commit_callbacks, alice, carol, call):
-    application = submitted(alice, call)
+    application = verified_type(submitted(alice, call), carol)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
             services.accept_application(actor=carol, application=application, **ARTICLE_2)

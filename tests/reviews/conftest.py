@@ -13,6 +13,7 @@ take precedence over these.)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import pytest
 
@@ -30,7 +31,14 @@ clock = enterprise.clock
 private_files = enterprise.private_files
 submitted = enterprise.submitted
 
-ARTICLE_2 = {"registered_verified": True, "operating_verified": True, "credit_verified": True}
+# Art. 2 as intake records it: two conditions ticked, and the credit check (the ruling of 2026-12-02) with
+# its register, day (the call's opening: before any acceptance of these tests) and result.
+CREDIT_CHECK = {
+    "credit_source": "credit_china",
+    "credit_checked_on": date(2025, 3, 1),
+    "credit_result": "good",
+}
+ARTICLE_2 = {"registered_verified": True, "operating_verified": True, **CREDIT_CHECK}
 
 
 @pytest.fixture
@@ -70,7 +78,16 @@ def reviewers(rex, rita, ross, ruth):
 # ---------------------------------------------------------------- moving an application along
 
 
+def verified_type(application: Application, officer) -> Application:
+    """区科委 verifies the organisation's recorded type, as intake does before accepting an item open only
+    to some types (7.1: enterprises)."""
+    services.verify_organization_type(actor=officer, organization=application.organization)
+    application.organization.refresh_from_db()
+    return application
+
+
 def accept(application: Application, officer, **checklist) -> Application:
+    verified_type(application, officer)
     services.accept_application(actor=officer, application=application, **{**ARTICLE_2, **checklist})
     application.refresh_from_db()
     return application

@@ -198,7 +198,8 @@ def test_the_ceiling_counts_earlier_awards_for_the_same_project(approver_client,
         alice,
         call,
         code="8.1",
-        facts={"superior_funding": "3000000", "project_ref": "2024ZD0001"},
+        # 8(1) "国家级、市级": the level is a fact the application answers (the rulings of 2026-12-02).
+        facts={"superior_funding": "3000000", "project_ref": "2024ZD0001", "superior_level": "national"},
         matter="国家项目二期",
     )
     refused = post_decision(approver_client, application, amount="1000000.01")

@@ -13,7 +13,7 @@ from reviews import services
 from reviews.models import AcceptanceSequence, IntakeCheck
 from tests.applications.conftest import call_item, pdf, submitted
 from tests.factories import MembershipFactory, UserFactory, make_uscc
-from tests.reviews.conftest import ARTICLE_2, accept, assign, declared
+from tests.reviews.conftest import ARTICLE_2, accept, assign, declared, verified_type
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
 
@@ -34,7 +34,9 @@ def checklist(action: str, **changes) -> dict[str, object]:
         "materials": ["project_plan", "investment_audit"],
         "registered_verified": "on",
         "operating_verified": "on",
-        "credit_verified": "on",
+        "credit_source": "credit_china",
+        "credit_checked_on": "2025-03-31",
+        "credit_result": "good",
         "reasons": "",
     }
     data.update(changes)
@@ -55,8 +57,9 @@ def saved_state(application: Application) -> tuple:
 
 
 @pytest.fixture
-def application(alice, call):
-    return submitted(alice, call)
+def application(alice, call, carol):
+    """alice's 7.1 application (enterprises only), her organisation's type already verified by carol."""
+    return verified_type(submitted(alice, call), carol)
 
 
 # ---------------------------------------------------------------- who may open the pages
@@ -169,7 +172,10 @@ def test_the_check_page_shows_facts_ceiling_materials_and_the_checklist(client, 
     revision = application.revisions.get()
     for attachment in revision.attachments.all():
         assert download_url(application, attachment) in html
-    assert 'name="registered_verified"' in html and 'name="credit_verified"' in html
+    assert 'name="registered_verified"' in html and 'name="operating_verified"' in html
+    # 信用记录良好 is a recorded credit check: register, day, result (the ruling on Art. 2).
+    assert 'name="credit_source"' in html and 'name="credit_checked_on"' in html
+    assert 'name="credit_result"' in html and "信用中国" in html and "有不良记录" in html
     assert 'value="project_plan"' in html  # the item's materials to tick
     assert 'value="accept"' in html and 'value="return"' in html and 'value="decline"' in html
     assert "uscc-warning" not in html
@@ -179,8 +185,8 @@ def test_the_check_page_shows_facts_ceiling_materials_and_the_checklist(client, 
 
 
 def test_accepting_issues_sequential_acceptance_numbers_and_the_date(client, alice, bob, carol, call, clock):
-    first = submitted(alice, call)
-    second = submitted(bob, call, code="9.1", facts={"service_cost": "400000"})
+    first = verified_type(submitted(alice, call), carol)
+    second = verified_type(submitted(bob, call, code="9.1", facts={"service_cost": "400000"}), carol)
     client.force_login(carol)
     response = client.post(check_url(first), checklist("accept"))
     assert response.status_code == 302 and response["Location"] == QUEUE
@@ -197,6 +203,8 @@ def test_accepting_issues_sequential_acceptance_numbers_and_the_date(client, ali
     assert check.officer == carol and check.revision_number == 1
     assert check.materials_checked == ["project_plan", "investment_audit"]
     assert check.registered_verified and check.operating_verified and check.credit_verified
+    assert (check.credit_source, check.credit_result) == ("credit_china", "good")
+    assert check.credit_checked_on.isoformat() == "2025-03-31" and check.standing_reasons == []
     event = first.events.order_by("-at", "-id").first()
     assert event.status == Application.Status.ACCEPTED and "SL-2025-00001" in event.note
 
@@ -209,7 +217,10 @@ def test_acceptance_numbers_start_again_each_year(alice, bob, carol, call, clock
     assert accept(second, carol).acceptance_number == "SL-2026-00001"
 
 
-@pytest.mark.parametrize("missing", ["registered_verified", "operating_verified", "credit_verified"])
+@pytest.mark.parametrize(
+    "missing",
+    ["registered_verified", "operating_verified", "credit_source", "credit_checked_on", "credit_result"],
+)
 def test_accepting_needs_every_article_2_box_and_saves_nothing_without(client, carol, application, missing):
     client.force_login(carol)
     before = saved_state(application)
@@ -305,7 +316,7 @@ def test_not_accepting_ends_the_application_with_the_reasons_on_its_timeline(
     client, alice, carol, application
 ):
     client.force_login(carol)
-    data = checklist("decline", reasons="项目不属于人工智能领域。", credit_verified=None)
+    data = checklist("decline", reasons="项目不属于人工智能领域。", credit_result=None)
     client.post(check_url(application), data)
     application.refresh_from_db()
     assert application.status == Application.Status.NOT_ACCEPTED
@@ -326,7 +337,12 @@ def unchecked_org(db) -> Organization:
     good = make_uscc(777)
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     return Organization.objects.create(
-        uscc=bad, uscc_checksum_ok=False, name="丙公司", registered_in_changning=True
+        uscc=bad,
+        uscc_checksum_ok=False,
+        name="丙公司",
+        registered_in_changning=True,
+        org_type="enterprise",  # 7.1 is open to enterprises only (the rulings)
+        is_sme=True,
     )
 
 
@@ -349,7 +365,7 @@ def test_the_check_page_warns_of_a_code_that_fails_its_check_digit(client, carol
 
 
 def test_accepting_such_an_organisation_needs_a_recorded_reason(client, carol, cathy, call):
-    application = submitted(cathy, call)
+    application = verified_type(submitted(cathy, call), carol)
     client.force_login(carol)
     before = saved_state(application)
     response = client.post(check_url(application), checklist("accept", uscc_override_reason=" "))

@@ -23,8 +23,20 @@ def confirm_url(override):
     return f"/review/overrides/{override.pk}/confirm/"
 
 
-def propose(client, application, amount="800000", reason="市重大专项落地长宁,经区政府专题会议研究一企一策。"):
-    return client.post(propose_url(application), {"amount": amount, "reason": reason})
+IMPACT = "市重大专项落地长宁,带动区内人工智能企业和研发机构协同攻关,对区域产业生态打造有重大影响。"
+
+
+def propose(
+    client,
+    application,
+    amount="800000",
+    reason="市重大专项落地长宁,经区政府专题会议研究一企一策。",
+    area="innovation",
+    impact=IMPACT,
+):
+    return client.post(
+        propose_url(application), {"amount": amount, "reason": reason, "area": area, "impact": impact}
+    )
 
 
 def test_the_whole_path_proposal_refusal_to_the_proposer_confirmation_decision(

@@ -22,7 +22,12 @@ def test_a_stale_confirmation_is_not_carried_out_until_the_approver_reauthentica
 ):
     application = under_review(alice, call)
     override = services.propose_override(
-        actor=dora, application=application, amount="800000", reason="市重大专项落地长宁,一企一策。"
+        actor=dora,
+        application=application,
+        amount="800000",
+        reason="市重大专项落地长宁,一企一策。",
+        area="innovation",
+        impact="市重大专项落地长宁,带动区内人工智能企业和研发机构协同攻关,对区域产业生态打造有重大影响。",
     )
     url = f"/review/overrides/{override.pk}/confirm/"
     client.force_login(erin)

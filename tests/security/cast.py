@@ -36,7 +36,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
 CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=SHANGHAI)
 DURING = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
-ARTICLE_2 = {"registered_verified": True, "operating_verified": True, "credit_verified": True}
+# Art. 2 as intake records it, with the credit check of the ruling of 2026-12-02 (dated the call's opening).
+ARTICLE_2 = {
+    "registered_verified": True,
+    "operating_verified": True,
+    "credit_source": "credit_china",
+    "credit_checked_on": OPENS.date(),
+    "credit_result": "good",
+}
 
 # Personal data that must never reach a public page (and is masked on most others).
 LEGAL_REPRESENTATIVE = "欧阳法人"
@@ -188,13 +195,18 @@ class Cast:
     @cached_property
     def accepted(self) -> Application:
         application = submitted(self.alice, self.call, matter="待分配项目")
-        review_services.accept_application(actor=self.carol, application=application, **ARTICLE_2)
+        self._accept(application)
         application.refresh_from_db()
         return application
 
+    def _accept(self, application: Application) -> None:
+        # 7.1 is open to enterprises only: carol verifies the recorded type, then accepts.
+        review_services.verify_organization_type(actor=self.carol, organization=application.organization)
+        review_services.accept_application(actor=self.carol, application=application, **ARTICLE_2)
+
     def _assigned(self, reviewer: User, matter: str) -> Assignment:
         application = submitted(self.alice, self.call, matter=matter)
-        review_services.accept_application(actor=self.carol, application=application, **ARTICLE_2)
+        self._accept(application)
         application.refresh_from_db()
         (assignment,) = review_services.assign_reviewers(
             actor=self.dora, application=application, reviewers=[reviewer]
@@ -224,7 +236,12 @@ class Cast:
     def proposed_override(self) -> Override:
         """dora's 一事一议 above the ceiling, for erin to confirm."""
         return review_services.propose_override(
-            actor=self.dora, application=self.under_review, amount="700000", reason="一企一策"
+            actor=self.dora,
+            application=self.under_review,
+            amount="700000",
+            reason="一企一策",
+            area="innovation",
+            impact="该企业的智能视觉平台将向区内中小企业开放算力和数据服务,对区域产业生态打造有重大影响。",
         )
 
     @cached_property

@@ -457,9 +457,12 @@ def _(cast):
             "materials": st.one_of(st.just(codes), hostile()),
             "registered_verified": value("on"),
             "operating_verified": value("on"),
-            "credit_verified": value("on"),
+            "credit_source": value("credit_china", "credit_shanghai"),
+            "credit_checked_on": value("2025-03-31"),
+            "credit_result": value("good", "adverse"),
+            "seen": value(""),
             "reasons": value("请补充材料"),
-            "action": value("accept", "return", "decline"),
+            "action": value("accept", "return", "decline", "verify_type"),
             "uscc_override_reason": value("已核对营业执照"),
         },
         [IntakeCheck, Application],
@@ -534,7 +537,12 @@ def _(cast):
     return Form(
         cast.dora,
         reverse("reviews:override_propose", args=[application.pk]),
-        {"amount": value("700000", "600000.01"), "reason": value("一企一策")},
+        {
+            "amount": value("700000", "600000.01"),
+            "reason": value("一企一策"),
+            "area": value("carrier", "innovation", "environment"),
+            "impact": value("该项目对区域产业生态打造有重大影响,带动上下游企业集聚,形成人工智能产业集群。"),
+        },
         [Override],
     )
 

@@ -69,7 +69,14 @@ ROLES = (
     "audit_admin",
 )
 
-ARTICLE_2 = {"registered_verified": True, "operating_verified": True, "credit_verified": True}
+# Art. 2 as intake records it, with the credit check of the ruling of 2026-12-02 (dated the call's opening).
+ARTICLE_2 = {
+    "registered_verified": True,
+    "operating_verified": True,
+    "credit_source": "credit_china",
+    "credit_checked_on": OPENS.date(),
+    "credit_result": "good",
+}
 
 
 @dataclass
@@ -189,6 +196,8 @@ def build_world(time_machine) -> World:
 
     # ------------------------------------------------------------ the late application, up to 公示
     late = submitted(applicant_a, call, code="7.1", facts={"self_raised_investment": "2000000"})
+    # 7.1 is open to enterprises only: 区科委 verifies A's recorded type before accepting.
+    review_services.verify_organization_type(actor=users["intake"], organization=late.organization)
     review_services.accept_application(actor=users["intake"], application=late, **ARTICLE_2)
     (assignment,) = review_services.assign_reviewers(
         actor=approver, application=late, reviewers=[users["reviewer_assigned"]]
@@ -233,17 +242,15 @@ def build_world(time_machine) -> World:
         voucher_no="PZ-2025-0001",
         paid_on=timezone.localdate(),
     )
-    clawback = finance.record_clawback(
-        actor=officer,
-        award=award,
-        reason=Clawback.Reason.values[0],
-        amount_fen=100_000_00,
-        description="核查发现部分投入不符合条件",
-    )
 
     # ------------------------------------------------------------ the second 公示, open, with an objection
     override = review_services.propose_override(
-        actor=approver2, application=publicized, amount="5000000", reason="重大项目,一事一议"
+        actor=approver2,
+        application=publicized,
+        amount="5000000",
+        reason="重大项目,一事一议",
+        area="innovation",
+        impact="该项目带动区内人工智能企业形成算力、数据与应用协同的产业集群,对区域产业生态打造有重大影响。",
     )
     review_services.record_decision(
         actor=approver, application=publicized, recommended=True, amount="100000", reasons="符合条件。"
@@ -252,6 +259,15 @@ def build_world(time_machine) -> World:
     entry = open_notice.entries.get()
     objection = review_services.lodge_objection(
         entry=entry, name="王某", contact="13800000000", content="该项目申报数据存疑。"
+    )
+    # The clawback comes last of A's money matters: from then on A is not in good standing (Art. 2, the
+    # ruling of 2026-12-02), and nothing of A's after it could be accepted or decided with an amount.
+    clawback = finance.record_clawback(
+        actor=officer,
+        award=award,
+        reason=Clawback.Reason.values[0],
+        amount_fen=100_000_00,
+        description="核查发现部分投入不符合条件",
     )
 
     # ------------------------------------------------------------ A's draft with a material
