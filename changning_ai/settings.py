@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disbursement.tasks.release_and_remind",
         "schedule": crontab(hour=7, minute=0),
     },
+    "yearly-claim-windows": {  # 年度兑现: windows that open (the reminder) and close (the run ends)
+        "task": "disbursement.tasks.yearly_claim_windows",
+        "schedule": crontab(hour=7, minute=10),
+    },
     "daily-digest": {  # staff who chose one digest instead of single e-mails
         "task": "accounts.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=0),
@@ -268,6 +272,7 @@ AUDITED_MODELS = [
     "disbursement.PaymentBatch",
     "disbursement.PaymentRecord",
     "disbursement.Clawback",
+    "disbursement.YearlyClaim",
 ]
 CSRF_FAILURE_VIEW = "audit.denials.csrf_failure"
 # Content-Security-Policy (django-csp): no inline script or style anywhere; everything from the portal.
