@@ -136,6 +136,16 @@ def year_amount(claim: YearlyClaim, rent: Decimal, *, on: date | None = None) ->
 # ---------------------------------------------------------------- the enterprise claims
 
 
+def can_submit(claim: YearlyClaim, today: date | None = None) -> bool:
+    """Whether the year can be claimed now: open and within its window, or returned (at any time)."""
+    today = today or timezone.localdate()
+    if claim.award.status not in RUNNING_AWARDS:
+        return False
+    if claim.status == CStatus.RETURNED:
+        return True
+    return claim.status == CStatus.OPEN and claim.opens_on <= today <= claim.closes_on
+
+
 def _check_admin(actor, award: Award) -> None:
     membership = approved_membership_for(actor)
     if membership is None or not membership.is_admin or membership.organization_id != award.organization_id:

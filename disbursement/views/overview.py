@@ -24,6 +24,7 @@ from reviews.access import role_required
 
 from .. import selectors
 from ..charts import SEGMENTS, budget_chart
+from ..services.claims import can_submit
 
 BUDGET_READERS = (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
 
@@ -76,9 +77,12 @@ def my_awards(request: HttpRequest) -> HttpResponse:
         return _organization_redirect(request)
     organization = membership.organization
     awards = selectors.enterprise_awards(organization)
+    today = timezone.localdate()
     for award in awards:
         # The disbursement notice exists once finance has approved the award.
         award.has_notice = award.status in selectors.NOTICE_STATUSES
+        for claim in award.claims.all():
+            claim.claimable = can_submit(claim, today)
     return render(
         request,
         "disbursement/my_awards.html",
