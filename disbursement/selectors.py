@@ -412,7 +412,10 @@ NOTICE_STATUSES = (Award.Status.APPROVED, Award.Status.CLOSED, Award.Status.CLAW
 def _notice_awards():
     return Award.objects.select_related(
         "application__call_item__call", "organization", "item", "approved_by"
-    ).prefetch_related(Prefetch("installments", queryset=Installment.objects.order_by("number")))
+    ).prefetch_related(
+        Prefetch("installments", queryset=Installment.objects.order_by("number")),
+        Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
+    )
 
 
 def notice_award(pk: int) -> Award:
