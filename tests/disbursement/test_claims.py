@@ -1,6 +1,7 @@
 """年度兑现, from the text's words: 6(1) "经认定后……连续补贴三年" and the ruling of 2026-12-02 —
-recognised once, then each year claimed with that year's rent proof and the office-in-长宁 confirmation,
-checked by 区科委, that year's amount on that year's rent; a year not claimed or refused ends the run; no fourth year.
+recognised once, then each year claimed with that year's rent proof and the office-in-长宁
+confirmation, checked by 区科委, that year's amount on that year's rent; a year not claimed or
+refused ends the run; no fourth year.
 
 alice's 6.1b (rate 50% by the 2025 call) is recognised at ¥300,000 on a rent of ¥600,000."""
 
