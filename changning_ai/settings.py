@@ -316,7 +316,11 @@ LOGGING = {
 }
 
 # Where already-awarded sums come from (policies.ledger); higher apps add their own sources here.
-POLICY_AWARD_LEDGERS = ["policies.ledger.recorded_awards", "applications.ledger.portal_awards"]
+POLICY_AWARD_LEDGERS = [
+    "policies.ledger.recorded_awards",
+    "applications.ledger.portal_awards",
+    "disbursement.ledger.yearly_claims",  # years 2 and 3 of a 连续补贴 run, each for its rent year
+]
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]

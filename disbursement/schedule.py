@@ -40,14 +40,6 @@ class ScheduleError(ValueError):
     """The call item's payment_stages cannot be turned into a schedule (a data error, not the user's)."""
 
 
-def even_split(amount_fen: int, parts: int) -> list[int]:
-    """`amount_fen` in `parts`, the remainder fen on the first part."""
-    if parts < 1:
-        raise ScheduleError("parts must be at least 1")
-    base, remainder = divmod(amount_fen, parts)
-    return [base + remainder] + [base] * (parts - 1)
-
-
 def _percent(stage: Mapping[str, object]) -> Decimal:
     try:
         percent = Decimal(str(stage["percent"]))

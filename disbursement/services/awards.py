@@ -307,7 +307,12 @@ def record_clawback(
         recorded_by=actor,
         recorded_at=at,
     )
-    record_clawback_amount(application=award.application, amount_fen=amount_fen)
+    # The application holds what was recognised; a yearly run's later years are granted on top of it (the
+    # claims ledger counts them), so the application takes the clawback only up to its recognised amount.
+    application = award.application
+    on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
+    if on_application > 0:
+        record_clawback_amount(application=application, amount_fen=on_application)
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (

@@ -191,7 +191,7 @@ def matching_award(clock, private_files, call, alice, dora, fay):
         call,
         "8.1",
         "1,000,000",
-        facts={"superior_funding": "1000000", "project_ref": "2025ZD001"},
+        facts={"superior_funding": "1000000", "project_ref": "2025ZD001", "superior_level": "national"},
         matter="2025ZD001",
         actor=dora,
     )

@@ -61,7 +61,10 @@ def test_a_clawback_frees_the_running_ceiling_and_recovery_returns_money_to_the_
     cloud_award.refresh_from_db()
     assert cloud_award.status == Award.Status.CLAWED_BACK
     assert cloud_award.application.clawed_back_fen == 30_000_000
-    assert application_quote(later).amount == Decimal("500000.00")  # the clawed-back award no longer counts
+    # Art. 2 (the ruling of 2026-12-02): while the money is not back, the organisation is not in good
+    # standing, so nothing is quoted at all.
+    quote = application_quote(later)
+    assert not quote.eligible and any("追回未结清" in reason for reason in quote.reasons)
     assert row(2025, "9.1").left_fen == 170_000_000  # nothing has come back yet
 
     services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("100,000"), on=date(2025, 4, 1))
@@ -69,6 +72,8 @@ def test_a_clawback_frees_the_running_ceiling_and_recovery_returns_money_to_the_
     assert (budget.recovered_fen, total.recovered_fen) == (10_000_000, 10_000_000)
     assert budget.left_fen == 180_000_000
     services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("200,000"), on=date(2025, 4, 1))
+    # Settled: in good standing again, and the clawed-back award no longer counts against the ceiling.
+    assert application_quote(later).amount == Decimal("500000.00")
     clawback.refresh_from_db()
     assert (clawback.recovered_fen, clawback.outstanding_fen, clawback.recovered_on) == (
         30_000_000,
