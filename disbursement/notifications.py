@@ -33,7 +33,8 @@ def award_recognised(award: Award) -> None:
         body = _("申报 %(number)s(%(item)s)已认定,认定金额 %(amount)s,请审核并安排预算。") % {
             "number": _number(award),
             "item": award.item.name,
-            "amount": fen_yuan(award.amount_fen),
+            # The recognised amount: for a yearly run (年度兑现) nothing is granted until a year is accepted.
+            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
         }
     notify(
         event="award.recognised",
@@ -51,7 +52,7 @@ def award_approved(award: Award) -> None:
         subject = _("资助 %(number)s 已经区财政局审核") % {"number": _number(award)}
         body = _("您单位申报 %(number)s 的资助 %(amount)s 已经区财政局审核通过,将按拨付计划分期拨付。") % {
             "number": _number(award),
-            "amount": fen_yuan(award.amount_fen),
+            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
         }
     notify(
         event="award.approved",

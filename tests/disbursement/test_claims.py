@@ -267,3 +267,23 @@ def test_another_organisation_gets_404_and_the_enterprise_cannot_reach_staff_pag
     assert client.get(reverse("disbursement:claim", args=[first.pk])).status_code == 200
     assert client.post(reverse("disbursement:claim_accept", args=[first.pk])).status_code == 403
     assert Installment.objects.filter(award=run).count() == 0
+
+
+def test_finance_approves_the_run_once_on_the_award_page(
+    client, clock, private_files, call, alice, dora, fred
+):
+    award = recognised_award(
+        alice,
+        call,
+        "6.1b",
+        "300,000",
+        facts={"annual_rent": "600000", "vc_rounds": "2"},
+        matter="长宁区办公用房租赁",
+        actor=dora,
+    )
+    page = login(client, fred).get(reverse("disbursement:award", args=[award.pk])).content.decode()
+    assert "批准连续补贴" in page and "¥300,000.00" in page  # the recognised amount, nothing granted yet
+    response = client.post(reverse("disbursement:award_approve", args=[award.pk]))
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert award.status == Award.Status.APPROVED and award.amount_fen == 0
