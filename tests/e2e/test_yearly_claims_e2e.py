@@ -123,7 +123,7 @@ def claim_and_accept(browser, live_server, cast, tmp_path, *, year: int, rent: s
 
     # ---- 区科委's approver checks it and accepts the engine's amount
     with logged_in(browser, live_server, cast["commission"]) as page:
-        page.goto(f"{live_server.url}/finance/claims/")
+        nav(page).get_by_role("link", name="年度兑现核查").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("年度兑现核查")
         page.get_by_role("link", name=number).click()
         expect(definition(page, "引擎计算金额")).to_have_text(amount)
