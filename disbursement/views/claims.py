@@ -83,7 +83,8 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
         "annual_rent": claim.facts.get(claim.award.item.basis_fact),
         "office_address": claim.office_address,
     }
-    form = ClaimForm(request.POST or None, request.FILES or None, initial=initial)
+    posted = request.method == "POST"  # an empty POST is still a submission: its errors, not a blank form
+    form = ClaimForm(request.POST if posted else None, request.FILES if posted else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             claim = claim_services.submit_claim(

@@ -243,13 +243,6 @@ def build_world(time_machine) -> World:
         voucher_no="PZ-2025-0001",
         paid_on=timezone.localdate(),
     )
-    clawback = finance.record_clawback(
-        actor=officer,
-        award=award,
-        reason=Clawback.Reason.values[0],
-        amount_fen=100_000_00,
-        description="核查发现部分投入不符合条件",
-    )
 
     # ------------------------------------------------------------ the second 公示, open, with an objection
     override = review_services.propose_override(
@@ -262,6 +255,15 @@ def build_world(time_machine) -> World:
     entry = open_notice.entries.get()
     objection = review_services.lodge_objection(
         entry=entry, name="王某", contact="13800000000", content="该项目申报数据存疑。"
+    )
+    # The clawback last of the money steps: until it is recovered, A is not in good standing (Art. 2, the
+    # ruling of 2026-12-02), and the engine would quote A's second decision at 0.
+    clawback = finance.record_clawback(
+        actor=officer,
+        award=award,
+        reason=Clawback.Reason.values[0],
+        amount_fen=100_000_00,
+        description="核查发现部分投入不符合条件",
     )
 
     # ------------------------------------------------------------ A's draft with a material
