@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role
@@ -155,10 +156,11 @@ def staff_claim_proof(request: HttpRequest, pk: int) -> FileResponse:
     return _proof_response(selectors.claim_detail(pk))
 
 
+# Lazy: the message is read in the language of the request that decides, not of the import.
 DECISIONS = {
-    "accept": (claim_services.accept_claim, _("第 %(n)d 年已核定 %(amount)s,拨付期次已生成。")),
-    "return": (claim_services.return_claim, _("第 %(n)d 年申领已退回单位修改。")),
-    "refuse": (claim_services.refuse_claim, _("第 %(n)d 年申领未通过核查,连续补贴终止。")),
+    "accept": (claim_services.accept_claim, gettext_lazy("第 %(n)d 年已核定 %(amount)s,拨付期次已生成。")),
+    "return": (claim_services.return_claim, gettext_lazy("第 %(n)d 年申领已退回单位修改。")),
+    "refuse": (claim_services.refuse_claim, gettext_lazy("第 %(n)d 年申领未通过核查,连续补贴终止。")),
 }
 
 
