@@ -287,3 +287,31 @@ def test_finance_approves_the_run_once_on_the_award_page(
     assert response.status_code == 302
     award.refresh_from_db()
     assert award.status == Award.Status.APPROVED and award.amount_fen == 0
+
+
+def test_a_year_granted_by_the_run_is_the_same_matter_as_another_rent_subsidy_for_that_year(
+    run, alice, dora, clock
+):
+    """10(2) and the ruling: 6.1a, 6.1b and 6.1c for the same rent year are the same matter — year 2 of the
+    run (2026's rent) is deducted from a 6.1a quoted for 2026, and not from one for 2027."""
+    from decimal import Decimal
+
+    from policies.services import quote_item
+
+    services.accept_claim(actor=dora, claim=submit(run, 1, "600000", alice, at(2025, 4, 1)))
+    clock.move_to(at(2026, 2, 10))
+    services.accept_claim(actor=dora, claim=submit(run, 2, "800000", alice, at(2026, 2, 10)))
+    item = PolicyItem.objects.get(round__code="changning-ai-2024", code="6.1a")
+
+    def quote(year):
+        return quote_item(
+            item=item,
+            raw_facts={"annual_rent": "1000000"},
+            organization=run.organization,
+            year=year,
+            call_rate=Decimal("0.5"),
+            check_validity=False,
+        )
+
+    same_year, next_year = quote(2026), quote(2027)
+    assert next_year.amount - same_year.amount == Decimal("400000.00")
