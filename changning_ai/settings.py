@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disbursement.tasks.release_and_remind",
         "schedule": crontab(hour=7, minute=0),
     },
+    "yearly-claim-windows": {  # 年度兑现: windows that open (the reminder) and close (the run ends)
+        "task": "disbursement.tasks.yearly_claim_windows",
+        "schedule": crontab(hour=7, minute=10),
+    },
     "daily-digest": {  # staff who chose one digest instead of single e-mails
         "task": "accounts.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=0),
@@ -287,6 +291,7 @@ AUDITED_MODELS = [
     "disbursement.PaymentBatch",
     "disbursement.PaymentRecord",
     "disbursement.Clawback",
+    "disbursement.YearlyClaim",
 ]
 CSRF_FAILURE_VIEW = "audit.denials.csrf_failure"
 # Content-Security-Policy (django-csp): no inline script or style anywhere; everything from the portal.
@@ -330,7 +335,11 @@ LOGGING = {
 }
 
 # Where already-awarded sums come from (policies.ledger); higher apps add their own sources here.
-POLICY_AWARD_LEDGERS = ["policies.ledger.recorded_awards", "applications.ledger.portal_awards"]
+POLICY_AWARD_LEDGERS = [
+    "policies.ledger.recorded_awards",
+    "applications.ledger.portal_awards",
+    "disbursement.ledger.yearly_claims",  # years 2 and 3 of a 连续补贴 run, each for its rent year
+]
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]

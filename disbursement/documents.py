@@ -32,6 +32,7 @@ def notice_context(award: Award) -> dict:
         "organization": award.organization,
         "item": award.item,
         "installments": list(award.installments.all()),
+        "claims": list(award.claims.all()),
         "capitals": amount_words(award.amount_fen),
         "account": current_bank_account(award.organization),
         "issued_on": timezone.localdate(award.approved_at) if award.approved_at else None,

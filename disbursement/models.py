@@ -3,13 +3,17 @@ batches with four eyes, payment records and clawbacks. Money is integer fen thro
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from applications.models import Application
+from applications.models import Application, private_storage
 from policies import rules
 from policies.models import PolicyItem
 
@@ -71,7 +75,10 @@ class Award(models.Model):
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="awards")
     item = models.ForeignKey(PolicyItem, on_delete=models.PROTECT, related_name="awards")
-    amount_fen = models.PositiveBigIntegerField(_("认定金额(分)"))
+    # What has been granted so far. For a yearly item (连续补贴三年, 6.1b/6.1c) it is 0 at 认定 and grows by
+    # each year's amount when 区科委 accepts that year's claim; the recognised amount stays on the
+    # application.
+    amount_fen = models.PositiveBigIntegerField(_("核定金额(分)"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
@@ -93,7 +100,6 @@ class Installment(models.Model):
 
     class Condition(models.TextChoices):
         NONE = "none", _("无")
-        OFFICE_CONFIRMED = "office", _("确认仍在长宁区办公后")
         ACCEPTANCE = "acceptance", _("项目验收后")
 
     class Status(models.TextChoices):
@@ -273,3 +279,85 @@ class Clawback(models.Model):
     @property
     def outstanding_fen(self) -> int:
         return self.to_recover_fen - self.recovered_fen
+
+
+def claim_proof_path(instance: YearlyClaim, filename: str) -> str:
+    # Renamed on disk like the application's materials: the enterprise's file name is kept in the row only.
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"claims/{instance.award_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class YearlyClaim(models.Model):
+    """年度兑现: one year of a run of yearly subsidies (6(1) 连续补贴三年, 6.1b/6.1c), recognised once and
+    then claimed year by year with that year's rent proof and the office-in-长宁 confirmation. 区科委 accepts,
+    returns or refuses it; only an accepted year gets its installment. A year not claimed in its window, or
+    refused, ends the run (连续): the later years lapse. There is no year beyond the item's subsidy_years."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待申领")
+        SUBMITTED = "submitted", _("待区科委核查")
+        RETURNED = "returned", _("已退回修改")
+        ACCEPTED = "accepted", _("已核定")
+        REFUSED = "refused", _("未通过核查")
+        LAPSED = "lapsed", _("已终止")
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="claims")
+    year = models.PositiveSmallIntegerField(_("补贴年次"))
+    rent_year = models.PositiveSmallIntegerField(_("房租年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # As typed by the enterprise (annual_rent in yuan, as a string), the engine's fact names.
+    facts = models.JSONField(default=dict, blank=True)
+    amount_fen = models.PositiveBigIntegerField(_("核定金额(分)"), null=True, blank=True)
+    steps = models.JSONField(default=list, blank=True, help_text=_("引擎的计算步骤"))
+    reasons = models.JSONField(default=list, blank=True, help_text=_("引擎给出的不符合原因"))
+    rent_proof = models.FileField(
+        storage=private_storage, upload_to=claim_proof_path, max_length=200, blank=True
+    )
+    rent_proof_name = models.CharField(_("房租凭证文件名"), max_length=200, blank=True)
+    rent_proof_type = models.CharField(max_length=60, blank=True)
+    office_confirmed = models.BooleanField(_("确认仍在长宁区办公"), default=False)
+    office_address = models.CharField(_("长宁区办公地址"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("核查意见"), blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    installment = models.OneToOneField(
+        Installment, null=True, blank=True, on_delete=models.PROTECT, related_name="claim"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度兑现")
+        verbose_name_plural = _("年度兑现")
+        ordering = ["award", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "year"], name="claim_unique_year"),
+            models.CheckConstraint(condition=Q(year__gte=1), name="claim_year_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(amount_fen__isnull=False),
+                name="claim_accepted_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.award.application} {self.year}/{self.rent_year}"
+
+    @property
+    def opens_on(self) -> date:
+        """The claim window opens on 1 January of the rent year (the rent is paid through the year)."""
+        return date(self.rent_year, 1, 1)
+
+    @property
+    def closes_on(self) -> date:
+        """...and closes on 31 March of the next year, when the year's last invoices are in."""
+        return date(self.rent_year + 1, 3, 31)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.SUBMITTED, self.Status.RETURNED)

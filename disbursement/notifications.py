@@ -33,7 +33,8 @@ def award_recognised(award: Award) -> None:
         body = _("申报 %(number)s(%(item)s)已认定,认定金额 %(amount)s,请审核并安排预算。") % {
             "number": _number(award),
             "item": award.item.name,
-            "amount": fen_yuan(award.amount_fen),
+            # The recognised amount: for a yearly run (年度兑现) nothing is granted until a year is accepted.
+            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
         }
     notify(
         event="award.recognised",
@@ -51,7 +52,7 @@ def award_approved(award: Award) -> None:
         subject = _("资助 %(number)s 已经区财政局审核") % {"number": _number(award)}
         body = _("您单位申报 %(number)s 的资助 %(amount)s 已经区财政局审核通过,将按拨付计划分期拨付。") % {
             "number": _number(award),
-            "amount": fen_yuan(award.amount_fen),
+            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
         }
     notify(
         event="award.approved",
@@ -151,3 +152,84 @@ def remind_due_installments(*, today: date | None = None) -> int:
                 url=reverse("disbursement:batch_new"),
             )
     return len(due)
+
+
+# ---------------------------------------------------------------- 年度兑现 (yearly claims)
+
+
+def claim_opened(claim) -> None:
+    """The organisation's members: a year of the run can be claimed now, until when, and with what."""
+    award = claim.award
+    values = {
+        "number": _number(award),
+        "n": claim.year,
+        "rent_year": claim.rent_year,
+        "opens": claim.opens_on.isoformat(),
+        "closes": claim.closes_on.isoformat(),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("可申领第 %(n)d 年房租补贴:%(number)s") % values
+        body = (
+            _(
+                "申报 %(number)s 连续补贴第 %(n)d 年(%(rent_year)d 年度房租)已开放申领,申领期 %(opens)s 至 "
+                "%(closes)s。请由单位管理员上传该年度房租发票及付款凭证,并确认仍在长宁区办公;逾期未申领的,"
+                "连续补贴终止。"
+            )
+            % values
+        )
+    notify(
+        event="claim.opened",
+        key=str(claim.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("awards:claim", args=[claim.pk]),
+    )
+
+
+def claim_submitted(claim) -> None:
+    """区科委's approvers: a yearly claim waits for its check (once per submission)."""
+    award = claim.award
+    values = {"number": _number(award), "n": claim.year, "amount": fen_yuan(claim.amount_fen or 0)}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("年度兑现待核查:%(number)s 第 %(n)d 年") % values
+        body = _("申报 %(number)s 已申领第 %(n)d 年补贴,引擎计算金额 %(amount)s,请核查。") % values
+    notify(
+        event="claim.submitted",
+        key=f"{claim.pk}:{claim.submitted_at.isoformat()}",
+        recipients=holders_of(Role.COMMISSION_APPROVER),
+        subject=subject,
+        body=body,
+        url=reverse("disbursement:claim", args=[claim.pk]),
+    )
+
+
+def claim_decided(claim) -> None:
+    """The organisation's members: the year accepted (with its amount), returned or refused (with why)."""
+    award = claim.award
+    values = {
+        "number": _number(award),
+        "n": claim.year,
+        "amount": fen_yuan(claim.amount_fen or 0),
+        "note": claim.decision_note,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        if claim.status == claim.Status.ACCEPTED:
+            subject = _("第 %(n)d 年补贴已核定:%(number)s") % values
+            body = (
+                _("申报 %(number)s 第 %(n)d 年补贴经区科委核查,核定 %(amount)s,将由区财政局拨付。") % values
+            )
+        elif claim.status == claim.Status.RETURNED:
+            subject = _("第 %(n)d 年申领已退回:%(number)s") % values
+            body = _("申报 %(number)s 第 %(n)d 年申领被退回修改。\n理由:%(note)s") % values
+        else:
+            subject = _("第 %(n)d 年申领未通过核查:%(number)s") % values
+            body = _("申报 %(number)s 第 %(n)d 年申领未通过核查,连续补贴终止。\n理由:%(note)s") % values
+    notify(
+        event=f"claim.{claim.status}",
+        key=f"{claim.pk}:{claim.decided_at.isoformat()}",
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("awards:claim", args=[claim.pk]),
+    )

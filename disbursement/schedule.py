@@ -1,10 +1,9 @@
 """An award's payment schedule from the item's policy data: a pure function, no ORM, integer fen.
 
 - By default: one installment in the award's year, paid once finance approves.
-- `installments` = n (6.1b, 6.1c: 房租补贴 for three years): n yearly installments (year, year+1, …),
-  the amount split evenly in fen with the remainder fen on the FIRST installment (1,000,000.01 over three
-  years → 333,333.35 + 333,333.33 + 333,333.33); installments 2..n are paid only after the enterprise
-  confirms it still uses the office in 长宁区.
+- Items subsidised year by year (6.1b, 6.1c: 连续补贴三年, `subsidy_years` > 1) have no schedule at 认定:
+  each year's installment is created when 区科委 accepts that year's claim (disbursement.services.claims).
+  One recognised amount is never split over the years (the ruling of 2026-12-02).
 - `pay_after_acceptance` (8.1): the (first) installment waits for the project's acceptance (验收).
 - The call item's `payment_stages` override both: percent splits in the award's year, half-up to the fen per
   stage, the last stage taking the remainder; "after": "acceptance" waits for 验收, "notice" is paid once
@@ -13,9 +12,8 @@
 The sum of the installments always equals the award, to the fen.
 
 Installments of 0 fen are left out (and the rest renumbered): an award smaller than its number of
-installments (0.01 over three years) is paid as one installment of 0.01 rather than 0.01 + 0 + 0. A zero
-payment would still ask the enterprise to confirm its office and put a ¥0.00 line in a bank batch, and
-nothing is owed; the sum is unchanged.
+installments is paid without its ¥0.00 stages: a zero payment would put a ¥0.00 line in a bank batch,
+and nothing is owed; the sum is unchanged.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 NONE = "none"
-OFFICE = "office"
 ACCEPTANCE = "acceptance"
 
 STAGE_AFTER = {"notice": NONE, "acceptance": ACCEPTANCE}
@@ -36,19 +33,11 @@ class Planned:
     number: int
     year: int
     amount_fen: int
-    condition: str  # NONE, OFFICE or ACCEPTANCE (Installment.Condition values)
+    condition: str  # NONE or ACCEPTANCE (Installment.Condition values)
 
 
 class ScheduleError(ValueError):
     """The call item's payment_stages cannot be turned into a schedule (a data error, not the user's)."""
-
-
-def even_split(amount_fen: int, parts: int) -> list[int]:
-    """`amount_fen` in `parts`, the remainder fen on the first part."""
-    if parts < 1:
-        raise ScheduleError("parts must be at least 1")
-    base, remainder = divmod(amount_fen, parts)
-    return [base + remainder] + [base] * (parts - 1)
 
 
 def _percent(stage: Mapping[str, object]) -> Decimal:
@@ -94,7 +83,6 @@ def plan(
     *,
     amount_fen: int,
     year: int,
-    installments: int = 1,
     pay_after_acceptance: bool = False,
     stages: Iterable[Mapping[str, object]] = (),
 ) -> list[Planned]:
@@ -107,9 +95,7 @@ def plan(
         amounts = staged_split(amount_fen, [percent for percent, _c in checked])
         rows = [(year, amount, condition) for amount, (_p, condition) in zip(amounts, checked, strict=True)]
     else:
-        first = ACCEPTANCE if pay_after_acceptance else NONE
-        for index, amount in enumerate(even_split(amount_fen, max(1, installments))):
-            rows.append((year + index, amount, first if index == 0 else OFFICE))
+        rows = [(year, amount_fen, ACCEPTANCE if pay_after_acceptance else NONE)]
     kept = [row for row in rows if row[1] > 0]
     return [
         Planned(number=number, year=row_year, amount_fen=amount, condition=condition)

@@ -15,7 +15,16 @@ from accounts.selectors import organization_for
 from policies.models import PolicyItem, PolicyRound
 from policies.templatetags.money import fen_yuan
 
-from .models import Award, BankAccount, Budget, Clawback, Installment, PaymentBatch, PaymentRecord
+from .models import (
+    Award,
+    BankAccount,
+    Budget,
+    Clawback,
+    Installment,
+    PaymentBatch,
+    PaymentRecord,
+    YearlyClaim,
+)
 
 # ---------------------------------------------------------------- budgets and awards (helper A)
 # (disbursement/views/budgets.py)
@@ -95,6 +104,7 @@ def award_detail(pk: int) -> Award:
                 Prefetch(
                     "installments", queryset=Installment.objects.select_related("batch").order_by("number")
                 ),
+                Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
                 Prefetch(
                     "clawbacks",
                     queryset=Clawback.objects.select_related("recorded_by").order_by("recorded_at", "pk"),
@@ -242,11 +252,14 @@ def budget_overview(year: int) -> BudgetOverview:
 
 def enterprise_awards(organization: Organization) -> list[Award]:
     """The organisation's awards, newest first, each with its application, item and installments in order.
-    Two queries whatever the number of awards."""
+    Three queries whatever the number of awards (their yearly claims too)."""
     return list(
         Award.objects.filter(organization=organization)
         .select_related("application", "item")
-        .prefetch_related(Prefetch("installments", queryset=Installment.objects.order_by("number")))
+        .prefetch_related(
+            Prefetch("installments", queryset=Installment.objects.order_by("number")),
+            Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -399,7 +412,10 @@ NOTICE_STATUSES = (Award.Status.APPROVED, Award.Status.CLOSED, Award.Status.CLAW
 def _notice_awards():
     return Award.objects.select_related(
         "application__call_item__call", "organization", "item", "approved_by"
-    ).prefetch_related(Prefetch("installments", queryset=Installment.objects.order_by("number")))
+    ).prefetch_related(
+        Prefetch("installments", queryset=Installment.objects.order_by("number")),
+        Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
+    )
 
 
 def notice_award(pk: int) -> Award:
@@ -442,3 +458,44 @@ def unresolved_clawback_reasons(organization: Organization) -> list[str]:
         _("单位有尚未退回的本区政策资金 %(amount)s(追回未结清),信用记录不属良好(第二条)")
         % {"amount": fen_yuan(outstanding)}
     ]
+
+
+# ---------------------------------------------------------------- 年度兑现 (yearly claims)
+# (disbursement/views/claims.py)
+
+CLAIM_RELATED = ("award__application__call_item__call", "award__organization", "award__item", "installment")
+
+
+def claim_for(user, pk: int) -> YearlyClaim:
+    """A yearly claim of the user's own organisation; 404 for anyone else's (or none): ids reveal nothing."""
+    organization = organization_for(user)
+    if organization is None:
+        raise Http404
+    try:
+        return YearlyClaim.objects.select_related(*CLAIM_RELATED).get(pk=pk, award__organization=organization)
+    except YearlyClaim.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def claim_detail(pk: int) -> YearlyClaim:
+    """One claim for the staff page whose role the view has checked, with the run's other years; else 404."""
+    try:
+        return (
+            YearlyClaim.objects.select_related(*CLAIM_RELATED, "submitted_by", "reviewed_by")
+            .prefetch_related(Prefetch("award__claims", queryset=YearlyClaim.objects.order_by("year")))
+            .get(pk=pk)
+        )
+    except YearlyClaim.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+CLAIM_FILTERS = {status: Q(status=status) for status in YearlyClaim.Status.values}
+
+
+def claim_queue(status: str = YearlyClaim.Status.SUBMITTED) -> QuerySet[YearlyClaim]:
+    """Claims for 区科委's queue: those waiting for a check by default, oldest submission first. One query
+    (and the paginator's count)."""
+    claims = YearlyClaim.objects.select_related(*CLAIM_RELATED)
+    if status in CLAIM_FILTERS:
+        claims = claims.filter(CLAIM_FILTERS[status])
+    return claims.order_by("submitted_at", "award_id", "year")

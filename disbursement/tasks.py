@@ -31,3 +31,16 @@ def render_batch_sheet(batch_id: int) -> str:
         return store_batch_sheet(batch)
     finally:
         cache.delete(batch_sheet_queued_key(batch_id))
+
+
+@shared_task(time_limit=600)
+def yearly_claim_windows() -> dict[str, int]:
+    """年度兑现: claims whose window has begun are announced to the organisation once; open claims whose
+    window has closed lapse and end their run. Idempotent."""
+    from .services import claims
+
+    today = timezone.localdate()
+    return {
+        "lapsed": claims.lapse_expired_claims(today=today),
+        "opened": claims.open_claim_windows(today=today),
+    }

@@ -3,7 +3,6 @@
 # isort: split
 # Budgets, awards, conditions and clawbacks (helper A's block).
 from .awards import approve_award as approve_award
-from .awards import confirm_office_use as confirm_office_use
 from .awards import create_award as create_award
 from .awards import record_acceptance as record_acceptance
 from .awards import record_clawback as record_clawback
@@ -11,6 +10,10 @@ from .awards import record_recovery as record_recovery
 from .awards import release_due_installments as release_due_installments
 from .budgets import confirm_budget as confirm_budget
 from .budgets import enter_budget as enter_budget
+from .claims import accept_claim as accept_claim
+from .claims import refuse_claim as refuse_claim
+from .claims import return_claim as return_claim
+from .claims import submit_claim as submit_claim
 
 # isort: split
 # Bank details, payment batches and payments (helper B's block; re-exported with "as", so it stands alone).

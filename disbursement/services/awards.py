@@ -1,19 +1,19 @@
-"""Awards: created at 认定 with their schedule, approved by 区财政局 (which commits the budgets), released
-year by year, conditions met (验收, office still in 长宁区), and clawed back (追回) on a finding."""
+"""Awards: created at 认定 with their schedule (or, for a yearly item, its yearly claims), approved by
+区财政局 (which commits the budgets), released year by year, 验收 recorded, and clawed back (追回) on a
+finding."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from accounts.selectors import approved_membership_for
 from applications.models import Application
 from applications.services import record_clawback_amount
 from audit import services as audit
@@ -22,7 +22,8 @@ from reviews.access import require_role
 
 from .. import notifications, schedule
 from ..models import Award, Clawback, Installment
-from .budgets import figures, label, lock_budgets
+from . import claims
+from .budgets import commit_to_budgets, lock_budgets
 
 IStatus = Installment.Status
 UNPAID = (IStatus.SCHEDULED, IStatus.WAITING, IStatus.DUE)
@@ -64,19 +65,25 @@ def create_award(*, application: Application, actor=None) -> Award:
         raise ValidationError(_("只有已认定且有认定金额的申报才能生成资助。"))
     call_item = application.call_item
     item = application.item
-    planned = schedule.plan(
-        amount_fen=application.awarded_fen,
-        year=call_item.call.year,
-        installments=item.installments,
-        pay_after_acceptance=item.pay_after_acceptance,
-        stages=call_item.payment_stages or (),
+    yearly = claims.is_yearly(item)
+    # A yearly item (连续补贴三年) is recognised with nothing granted yet: each year is claimed and checked on
+    # that year's rent (services.claims), and only an accepted year gets its installment.
+    planned = (
+        []
+        if yearly
+        else schedule.plan(
+            amount_fen=application.awarded_fen,
+            year=call_item.call.year,
+            pay_after_acceptance=item.pay_after_acceptance,
+            stages=call_item.payment_stages or (),
+        )
     )
     with transaction.atomic():
         award = Award.objects.create(
             application=application,
             organization_id=application.organization_id,
             item=item,
-            amount_fen=application.awarded_fen,
+            amount_fen=0 if yearly else application.awarded_fen,
         )
         installments = Installment.objects.bulk_create(
             Installment(
@@ -103,6 +110,8 @@ def create_award(*, application: Application, actor=None) -> Award:
                     "status": installment.status,
                 },
             )
+        if yearly:
+            claims.create_claims(award=award)
         notifications.award_recognised(award)
     return award
 
@@ -135,30 +144,7 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
         )
     installments = list(award.installments.filter(status__in=UNPAID).order_by("number"))
     needs = _needs_by_year(installments)
-    budgets = lock_budgets(needs, award.item.code)
-    problems: list[str] = []
-    for year, needed in needs.items():
-        for code in (award.item.code, ""):
-            budget = budgets.get((year, code))
-            if budget is None:
-                if code:
-                    problems.append(
-                        _("%(year)d 年度 %(code)s 项目尚未编列预算,本次需 %(needed)s。")
-                        % {"year": year, "code": code, "needed": fen_yuan(needed)}
-                    )
-                continue  # no total for the year: only the item's budget binds
-            if not budget.is_confirmed:
-                problems.append(_("%(label)s尚未经区财政局确认。") % {"label": label(budget)})
-            elif budget.left_fen < needed:
-                problems.append(
-                    _("%(label)s不足:%(figures)s。")
-                    % {"label": label(budget), "figures": figures(budget, needed)}
-                )
-    if problems:
-        raise ValidationError(problems)
-    for (year, _code), budget in budgets.items():
-        budget.committed_fen += needs[year]
-        budget.save(update_fields=["committed_fen"])
+    commit_to_budgets(needs, award.item.code)
     today = _today(at)
     for installment in installments:
         status = _settled_status(installment, today)
@@ -232,41 +218,6 @@ def record_acceptance(*, actor, award: Award, at: datetime | None = None) -> Awa
     for installment in waiting:
         _meet_condition(installment, at, award)
     return award
-
-
-@transaction.atomic
-def confirm_office_use(*, actor, installment: Installment, at: datetime | None = None) -> Installment:
-    """The organisation's administrator confirms it still uses its office in 长宁区, for that year's
-    installment of a multi-year rent subsidy (6.1b, 6.1c). Only in or after the installment's year: a
-    confirmation now says nothing about next year, so an earlier one is refused with the year."""
-    at = at or timezone.now()
-    # The award first, then the installment: the order every award service locks in.
-    award = _lock_award(
-        Award(pk=Installment.objects.values_list("award_id", flat=True).get(pk=installment.pk))
-    )
-    installment = Installment.objects.select_for_update().get(pk=installment.pk)
-    installment.award = award
-    membership = approved_membership_for(actor)
-    if (
-        membership is None
-        or not membership.is_admin
-        or membership.organization_id != installment.award.organization_id
-    ):
-        raise PermissionDenied(_("只有本单位的管理员可以确认办公地址。"))
-    if (
-        installment.condition != Installment.Condition.OFFICE_CONFIRMED
-        or installment.status != IStatus.WAITING
-    ):
-        raise ValidationError(_("该期次不需要确认办公地址,或已经确认。"))
-    if installment.condition_met_at is not None:
-        raise ValidationError(_("该期次已确认办公地址,等待财政审核。"))
-    if installment.year > _today(at).year:
-        raise ValidationError(
-            _("第 %(n)d 期属于 %(year)d 年度,请在 %(year)d 年确认仍在长宁区办公后再申请拨付。")
-            % {"n": installment.number, "year": installment.year}
-        )
-    _meet_condition(installment, at, award)
-    return installment
 
 
 # ---------------------------------------------------------------- 追回
@@ -356,7 +307,12 @@ def record_clawback(
         recorded_by=actor,
         recorded_at=at,
     )
-    record_clawback_amount(application=award.application, amount_fen=amount_fen)
+    # The application holds what was recognised; a yearly run's later years are granted on top of it (the
+    # claims ledger counts them), so the application takes the clawback only up to its recognised amount.
+    application = award.application
+    on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
+    if on_application > 0:
+        record_clawback_amount(application=application, amount_fen=on_application)
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (

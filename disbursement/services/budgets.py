@@ -57,6 +57,36 @@ def lock_budgets(years: Iterable[int], item_code: str) -> dict[tuple[int, str], 
     return {(row.year, row.item_code): row for row in rows}
 
 
+def commit_to_budgets(needs: dict[int, int], item_code: str) -> None:
+    """Commit `needs` (year → fen) in the item's budget and the year's total (where one exists), rows locked;
+    refused with the figures, committing nothing, when any of them is missing, unconfirmed or short. Used
+    by the award's approval and by each accepted year of a yearly claim."""
+    budgets = lock_budgets(needs, item_code)
+    problems: list[str] = []
+    for year, needed in needs.items():
+        for code in (item_code, ""):
+            budget = budgets.get((year, code))
+            if budget is None:
+                if code:
+                    problems.append(
+                        _("%(year)d 年度 %(code)s 项目尚未编列预算,本次需 %(needed)s。")
+                        % {"year": year, "code": code, "needed": fen_yuan(needed)}
+                    )
+                continue  # no total for the year: only the item's budget binds
+            if not budget.is_confirmed:
+                problems.append(_("%(label)s尚未经区财政局确认。") % {"label": label(budget)})
+            elif budget.left_fen < needed:
+                problems.append(
+                    _("%(label)s不足:%(figures)s。")
+                    % {"label": label(budget), "figures": figures(budget, needed)}
+                )
+    if problems:
+        raise ValidationError(problems)
+    for (year, _code), budget in budgets.items():
+        budget.committed_fen += needs[year]
+        budget.save(update_fields=["committed_fen"])
+
+
 def _check_item_code(item_code: str) -> str:
     item_code = (item_code or "").strip()
     if item_code and not PolicyItem.objects.filter(code=item_code).exists():

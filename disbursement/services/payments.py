@@ -35,7 +35,7 @@ from audit import services as audit
 from reviews.access import require_role
 
 from .. import notifications
-from ..models import Award, Budget, Installment, PaymentBatch, PaymentRecord
+from ..models import Award, Budget, Installment, PaymentBatch, PaymentRecord, YearlyClaim
 from ..selectors import accounts_at, batch_accounts
 from .budgets import figures, label, lock_budgets
 
@@ -263,11 +263,17 @@ def _move_budget(installment: Installment) -> None:
 
 
 def _finish(batch: PaymentBatch, award_id: int) -> None:
-    """The award closes when every installment it still has is paid; the batch when nothing is left."""
+    """The award closes when every installment it still has is paid (and no year of a yearly run is left to
+    claim); the batch when nothing is left."""
     open_installments = (
         Installment.objects.filter(award_id=award_id).exclude(status__in=[Due.PAID, Due.CANCELLED]).exists()
     )
-    if not open_installments:
+    # A yearly run (年度兑现) goes on while a later year can still be claimed or is being checked.
+    live_claims = YearlyClaim.objects.filter(
+        award_id=award_id,
+        status__in=[YearlyClaim.Status.OPEN, YearlyClaim.Status.SUBMITTED, YearlyClaim.Status.RETURNED],
+    ).exists()
+    if not open_installments and not live_claims:
         closed = Award.objects.filter(pk=award_id, status=Award.Status.APPROVED).update(
             status=Award.Status.CLOSED
         )

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.selectors import approved_membership_for
 from reviews.access import role_required
 
-from .. import selectors, services
+from .. import selectors
 from ..charts import SEGMENTS, budget_chart
+from ..services.claims import can_submit
 
 BUDGET_READERS = (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
 
@@ -77,9 +77,12 @@ def my_awards(request: HttpRequest) -> HttpResponse:
         return _organization_redirect(request)
     organization = membership.organization
     awards = selectors.enterprise_awards(organization)
+    today = timezone.localdate()
     for award in awards:
         # The disbursement notice exists once finance has approved the award.
         award.has_notice = award.status in selectors.NOTICE_STATUSES
+        for claim in award.claims.all():
+            claim.claimable = can_submit(claim, today)
     return render(
         request,
         "disbursement/my_awards.html",
@@ -93,35 +96,10 @@ def my_awards(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def confirm_office(request: HttpRequest, pk: int) -> HttpResponse:
-    """The organisation's administrator confirms it still uses its office in 长宁区, which releases the
-    installment (6.1b, 6.1c: 房租补贴 years 2 and 3). Another organisation's installment is 404."""
-    membership = approved_membership_for(request.user)
-    if membership is None:
-        return _organization_redirect(request)
-    installment = selectors.installment_for(request.user, pk)
-    if not membership.is_admin:
-        raise PermissionDenied(_("只有单位管理员可以确认办公地址。"))
-    try:
-        services.confirm_office_use(installment=installment, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for m in exc.messages))
-    else:
-        messages.success(
-            request,
-            _("已确认仍在长宁区办公:%(number)s 第 %(n)d 期。")
-            % {"number": installment.award.application.number, "n": installment.number},
-        )
-    return redirect("awards:mine")
-
-
 urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
 ]
 
 enterprise_urlpatterns = [
     path("", my_awards, name="mine"),
-    path("installments/<int:pk>/confirm-office/", confirm_office, name="confirm_office"),
 ]

@@ -37,7 +37,7 @@ def test_each_administrator_sees_their_own_pages_in_the_navigation_and_no_one_el
     labels = nav_labels(response)
     assert labels & EVERY_ADMIN_LINK == NAV[role]
     # Nor the commission's or finance's work.
-    assert not labels & {"受理", "评审分配", "审定", "预算管理", "资助审核", "拨付批次"}
+    assert not labels & {"受理", "评审分配", "审定", "预算管理", "资助审核", "年度兑现核查", "拨付批次"}
 
 
 def test_the_current_page_is_marked_in_the_navigation(client):

@@ -1,5 +1,5 @@
 """Awards: created at 认定 by the hook, approved against the budgets (refused with the figures), released
-year by year, and the conditions: 验收 (8.1, staged splits) and the office still in 长宁区 (6.1b)."""
+year by year, 验收 (8.1, staged splits), and a yearly rent subsidy (6.1b) recognised without a split."""
 
 from __future__ import annotations
 
@@ -153,15 +153,16 @@ def test_the_release_command_refuses_a_bad_date_in_one_line(db, capsys):
     assert err.count("\n") == 1 and err.startswith("release_installments: ") and "YYYY-MM-DD" in err
 
 
-# ---------------------------------------------------------------- 6.1b: three years, office confirmed
+# ---------------------------------------------------------------- 6.1b: 连续补贴三年, claimed year by year
 
 
-@pytest.fixture
-def rent_award(clock, private_files, call, alice, dora, fay, fred):
-    """alice's 6.1b rent subsidy: annual rent ¥2,000,000.02 at the call's 50% → ¥1,000,000.01 over three
-    years, approved against budgets for 2025–2027."""
-    for year in (2025, 2026, 2027):
-        confirmed_budget(year, "6.1b", "5,000,000", entered_by=dora, confirmed_by=fay)
+def test_a_yearly_rent_subsidy_is_not_split_at_recognition(
+    clock, private_files, call, alice, dora, fay, fred
+):
+    """6(1) 连续补贴三年: one year's amount is not split in three (the ruling of 2026-12-02). 认定 opens three
+    yearly claims and grants nothing yet; finance approves the run once, committing nothing until a year
+    is accepted (tests/disbursement/test_claims.py)."""
+    confirmed_budget(2025, "6.1b", "5,000,000", entered_by=dora, confirmed_by=fay)
     award = recognised_award(
         alice,
         call,
@@ -171,43 +172,12 @@ def rent_award(clock, private_files, call, alice, dora, fay, fred):
         matter="长宁区办公用房租赁",
         actor=dora,
     )
-    return services.approve_award(actor=fred, award=award)
-
-
-def test_three_years_of_rent_sum_to_the_award_with_the_odd_fen_first(rent_award):
-    rows = list(rent_award.installments.order_by("number"))
-    assert [(i.year, i.amount_fen, i.condition, i.status) for i in rows] == [
-        (2025, 33_333_335, "none", S.DUE),
-        (2026, 33_333_333, "office", S.WAITING),
-        (2027, 33_333_333, "office", S.WAITING),
-    ]
-    assert sum(i.amount_fen for i in rows) == rent_award.amount_fen == 100_000_001
-    for year, amount in ((2025, 33_333_335), (2026, 33_333_333), (2027, 33_333_333)):
-        assert Budget.objects.get(year=year, item_code="6.1b").committed_fen == amount
-
-
-def test_the_office_is_confirmed_in_the_installments_year(rent_award, alice, clock):
-    second = rent_award.installments.get(number=2)
-    with pytest.raises(ValidationError, match="2026 年"):
-        services.confirm_office_use(actor=alice, installment=second)
-    second.refresh_from_db()
-    assert second.status == S.WAITING and second.condition_met_at is None
-    clock.move_to(datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI))
-    services.confirm_office_use(actor=alice, installment=second)
-    second.refresh_from_db()
-    assert second.status == S.DUE and second.condition_met_at is not None
-    with pytest.raises(ValidationError):
-        services.confirm_office_use(actor=alice, installment=second)  # once
-
-
-def test_only_the_organisations_administrator_confirms_the_office(rent_award, anna, bob, fay, clock):
-    clock.move_to(datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI))
-    second = rent_award.installments.get(number=2)
-    for user in (anna, bob, fay):
-        with pytest.raises(PermissionDenied):
-            services.confirm_office_use(actor=user, installment=second)
-    second.refresh_from_db()
-    assert second.status == S.WAITING and second.condition_met_at is None
+    assert award.amount_fen == 0 and not award.installments.exists()
+    assert award.application.awarded_fen == 100_000_001  # the recognised amount: year 1's cap
+    assert [(c.year, c.rent_year) for c in award.claims.all()] == [(1, 2025), (2, 2026), (3, 2027)]
+    award = services.approve_award(actor=fred, award=award)
+    assert award.status == Award.Status.APPROVED
+    assert Budget.objects.get(year=2025, item_code="6.1b").committed_fen == 0
 
 
 # ---------------------------------------------------------------- 8.1 and staged splits: 验收
@@ -221,7 +191,7 @@ def matching_award(clock, private_files, call, alice, dora, fay):
         call,
         "8.1",
         "1,000,000",
-        facts={"superior_funding": "1000000", "project_ref": "2025ZD001"},
+        facts={"superior_funding": "1000000", "project_ref": "2025ZD001", "superior_level": "national"},
         matter="2025ZD001",
         actor=dora,
     )

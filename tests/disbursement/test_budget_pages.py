@@ -193,7 +193,13 @@ def test_the_commission_records_acceptance_from_the_award_page(
 ):
     confirmed_budget(2025, "8.1", "10,000,000", entered_by=dora, confirmed_by=fay)
     award = recognised_award(
-        alice, call, "8.1", "1,000,000", facts={"superior_funding": "1000000"}, matter="2025ZD001", actor=dora
+        alice,
+        call,
+        "8.1",
+        "1,000,000",
+        facts={"superior_funding": "1000000", "project_ref": "2025ZD001", "superior_level": "national"},
+        matter="2025ZD001",
+        actor=dora,
     )
     services.approve_award(actor=fred, award=award)
     button = "登记项目验收</button>"
@@ -318,5 +324,6 @@ def test_the_award_page_runs_a_constant_number_of_queries(
     # installments (with their batches) and its clawbacks (with who recorded them)
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(8):
+    # +1 since issue 11: its yearly claims (年度兑现), none for a 7.1 award.
+    with django_assert_num_queries(9):
         assert client.get(award_url(approved_award)).status_code == 200

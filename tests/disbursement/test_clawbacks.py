@@ -9,13 +9,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from applications.selectors import application_quote
 from disbursement import services
 from disbursement.models import Award, Budget, Clawback, Installment
 from tests.applications.conftest import draft
 
-from .conftest import SHANGHAI, confirmed_budget, pay, recognised_award, yuan
+from .conftest import DURING, SHANGHAI, confirmed_budget, pay, recognised_award, yuan
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +61,10 @@ def test_a_clawback_frees_the_running_ceiling_and_recovery_returns_money_to_the_
     cloud_award.refresh_from_db()
     assert cloud_award.status == Award.Status.CLAWED_BACK
     assert cloud_award.application.clawed_back_fen == 30_000_000
-    assert application_quote(later).amount == Decimal("500000.00")  # the clawed-back award no longer counts
+    # Art. 2 (the ruling of 2026-12-02): while the money is not back, the organisation is not in good
+    # standing, so nothing is quoted at all.
+    quote = application_quote(later)
+    assert not quote.eligible and any("追回未结清" in reason for reason in quote.reasons)
     assert row(2025, "9.1").left_fen == 170_000_000  # nothing has come back yet
 
     services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("100,000"), on=date(2025, 4, 1))
@@ -67,6 +72,8 @@ def test_a_clawback_frees_the_running_ceiling_and_recovery_returns_money_to_the_
     assert (budget.recovered_fen, total.recovered_fen) == (10_000_000, 10_000_000)
     assert budget.left_fen == 180_000_000
     services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("200,000"), on=date(2025, 4, 1))
+    # Settled: in good standing again, and the clawed-back award no longer counts against the ceiling.
+    assert application_quote(later).amount == Decimal("500000.00")
     clawback.refresh_from_db()
     assert (clawback.recovered_fen, clawback.outstanding_fen, clawback.recovered_on) == (
         30_000_000,
@@ -177,10 +184,21 @@ def test_a_recovery_cannot_be_dated_in_the_future(cloud_award, fay):
 # ---------------------------------------------------------------- three years of rent
 
 
-@pytest.fixture
-def rent_award(clock, private_files, call, alice, dora, fay, fred):
-    """6.1b, ¥1,000,000.01 over 2025–2027 (333,333.35 + 333,333.33 + 333,333.33), approved; #1 paid in
-    2025, #2 paid in 2026 after alice confirmed the office; #3 waits for 2027."""
+def claim_year(award, year, rent, *, actor, checker, when):
+    """alice claims the year with its rent; dora accepts it: the year's installment."""
+    claim = services.submit_claim(
+        actor=actor,
+        claim=award.claims.get(year=year),
+        annual_rent=rent,
+        office_confirmed=True,
+        office_address="上海市长宁区长宁路 1 号",
+        rent_proof=SimpleUploadedFile("rent.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+        at=when,
+    )
+    return services.accept_claim(actor=checker, claim=claim, at=when).installment
+
+
+def recognised_rent_award(call, alice, dora, fay, fred):
     for year in (2025, 2026, 2027):
         confirmed_budget(year, "6.1b", "5,000,000", entered_by=dora, confirmed_by=fay)
     award = recognised_award(
@@ -192,57 +210,51 @@ def rent_award(clock, private_files, call, alice, dora, fay, fred):
         matter="长宁区办公用房租赁",
         actor=dora,
     )
-    services.approve_award(actor=fred, award=award)
-    pay(award.installments.get(number=1), officer=fay, approver=fred)
+    return services.approve_award(actor=fred, award=award)
+
+
+@pytest.fixture
+def rent_award(clock, private_files, call, alice, dora, fay, fred):
+    """6.1b, 年度兑现: year 1 (rent ¥2,000,000.02 → ¥1,000,000.01) paid in 2025, year 2 (rent ¥1,600,000 →
+    ¥800,000) claimed and paid in 2026; year 3 not yet claimed."""
+    award = recognised_rent_award(call, alice, dora, fay, fred)
+    pay(
+        claim_year(award, 1, "2000000.02", actor=alice, checker=dora, when=DURING), officer=fay, approver=fred
+    )
     clock.move_to(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
-    services.confirm_office_use(actor=alice, installment=award.installments.get(number=2))
-    pay(award.installments.get(number=2), officer=fay, approver=fred)
+    second = claim_year(award, 2, "1600000", actor=alice, checker=dora, when=timezone.now())
+    pay(second, officer=fay, approver=fred)
+    award.refresh_from_db()
     return award
 
 
 def test_a_partial_clawback_cancels_the_latest_unpaid_first(
     clock, private_files, call, alice, dora, fay, fred
 ):
-    for year in (2025, 2026, 2027):
-        confirmed_budget(year, "6.1b", "5,000,000", entered_by=dora, confirmed_by=fay)
-    award = recognised_award(
-        alice,
-        call,
-        "6.1b",
-        "1,000,000.01",
-        facts={"annual_rent": "2000000.02", "vc_rounds": "2"},
-        matter="长宁区办公用房租赁",
-        actor=dora,
-    )
-    services.approve_award(actor=fred, award=award)
+    award = recognised_rent_award(call, alice, dora, fay, fred)
+    claim_year(award, 1, "2000000.02", actor=alice, checker=dora, when=DURING)
+    award.refresh_from_db()
+    assert award.amount_fen == 100_000_001  # granted so far: the accepted year
     clawback = services.record_clawback(
-        actor=fay, award=award, reason=MOVED_OUT, amount_fen=yuan("400,000"), description="2026 年起迁出"
+        actor=fay, award=award, reason=MOVED_OUT, amount_fen=yuan("400,000"), description="迁出"
     )
     assert clawback.cancelled_fen == 40_000_000 and clawback.to_recover_fen == 0
     rows = list(award.installments.order_by("number"))
-    assert [(i.amount_fen, i.status) for i in rows] == [
-        (33_333_335, S.DUE),
-        (26_666_666, S.WAITING),  # 333,333.33 − 66,666.67
-        (33_333_333, S.CANCELLED),
-    ]
-    live = sum(i.amount_fen for i in rows if i.status != S.CANCELLED)
-    assert live == award.amount_fen - clawback.amount_fen  # what is still to pay is exact to the fen
-    assert [row(year, "6.1b").committed_fen for year in (2025, 2026, 2027)] == [33_333_335, 26_666_666, 0]
+    assert [(i.amount_fen, i.status) for i in rows] == [(60_000_001, S.DUE)]  # 1,000,000.01 − 400,000
+    assert row(2025, "6.1b").committed_fen == 60_000_001
 
 
 def test_recovered_money_returns_to_the_years_it_was_paid_from_latest_first(rent_award, fay):
-    assert [row(y, "6.1b").paid_fen for y in (2025, 2026)] == [33_333_335, 33_333_333]
+    assert [row(y, "6.1b").paid_fen for y in (2025, 2026)] == [100_000_001, 80_000_000]
     clawback = services.record_clawback(
         actor=fay, award=rent_award, reason=MOVED_OUT, amount_fen=rent_award.amount_fen, description="迁出"
     )
-    assert clawback.cancelled_fen == 33_333_333  # 2027's installment was never paid
-    assert clawback.to_recover_fen == 66_666_668
-    assert row(2027, "6.1b").committed_fen == 0
-    services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("400,000"), on=date(2026, 3, 2))
-    # 333,333.33 back to 2026 (the latest payment), the other 66,666.67 to 2025.
-    assert [row(y, "6.1b").recovered_fen for y in (2025, 2026)] == [6_666_667, 33_333_333]
-    # The rest: 66,666,668 − 40,000,000 fen.
-    services.record_recovery(actor=fay, clawback=clawback, amount_fen=26_666_668, on=date(2026, 3, 2))
-    assert [row(y, "6.1b").recovered_fen for y in (2025, 2026)] == [33_333_335, 33_333_333]
+    assert clawback.cancelled_fen == 0  # both years were paid
+    assert clawback.to_recover_fen == 180_000_001
+    services.record_recovery(actor=fay, clawback=clawback, amount_fen=yuan("1,000,000"), on=date(2026, 3, 2))
+    # 800,000 back to 2026 (the latest payment), the other 200,000 to 2025.
+    assert [row(y, "6.1b").recovered_fen for y in (2025, 2026)] == [20_000_000, 80_000_000]
+    services.record_recovery(actor=fay, clawback=clawback, amount_fen=80_000_001, on=date(2026, 3, 2))
+    assert [row(y, "6.1b").recovered_fen for y in (2025, 2026)] == [100_000_001, 80_000_000]
     for year in (2025, 2026, 2027):
         assert row(year, "6.1b").left_fen == 500_000_000  # every year's budget is whole again

@@ -23,10 +23,6 @@ MINE = reverse("awards:mine")
 NEXT_YEAR = datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI)
 
 
-def confirm_url(installment: Installment) -> str:
-    return reverse("awards:confirm_office", args=[installment.pk])
-
-
 def bank_account(user, organization, number="6222021001123456"):
     return services.set_bank_account(
         actor=user,
@@ -61,9 +57,8 @@ def paid_award(approved_award, alice, org_a, fay, fred, clock):
 
 @pytest.fixture
 def rent_award(call, alice, dora):
-    """alice's 6.1b rent subsidy (rent ¥600,000.02 × 50%), recognised at its ceiling ¥300,000.01: three
-    yearly installments 2025–2027, the remainder fen on the first; years 2 and 3 wait for the office
-    confirmation. Pending."""
+    """alice's 6.1b rent subsidy (rent ¥600,000.02 × 50%), recognised at ¥300,000.01: three yearly claims
+    2025–2027, nothing granted until a year is claimed and accepted. Pending."""
     return recognised_award(
         alice,
         call,
@@ -86,7 +81,7 @@ def installment_cells(html: str, installment: Installment) -> str:
 def test_anonymous_visitors_are_sent_to_log_in(client, award):
     for response in (
         client.get(MINE),
-        client.post(confirm_url(award.installments.get())),
+        client.get(reverse("awards:claim", args=[1])),
     ):
         assert response.status_code == 302
         assert response.url.startswith(resolve_url(settings.LOGIN_URL))
@@ -155,56 +150,38 @@ def test_the_notice_is_offered_once_finance_has_approved_and_the_bank_details_al
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
 
 
-def test_a_rent_subsidy_shows_three_years_and_the_office_confirmation_in_its_year(
+def claim_cells(html: str, claim) -> str:
+    row = html.split(f'id="claim-{claim.pk}"', 1)[1].split("</tr>", 1)[0]
+    return " ".join(row.split())
+
+
+def test_a_rent_subsidy_shows_its_three_years_each_claimed_in_its_window(
     client, rent_award, alice, anna, time_machine
 ):
-    first, second, third = rent_award.installments.order_by("number")
-    assert [i.amount_fen for i in (first, second, third)] == [10_000_001, 10_000_000, 10_000_000]
+    first, second, third = rent_award.claims.order_by("year")
+    assert not rent_award.installments.exists()  # nothing is split at 认定: each year is claimed
     html = login(client, alice).get(MINE).content.decode()
-    assert "¥100,000.01" in installment_cells(html, first)
-    second_cells = installment_cells(html, second)
-    assert "2026" in second_cells and "确认仍在长宁区办公后" in second_cells and "待条件满足" in second_cells
-    assert "2026 年起可确认仍在长宁区办公。" in second_cells  # not yet its year: no button
-    assert confirm_url(second) not in html
+    assert "¥0.00" in html  # granted so far
+    first_cells = claim_cells(html, first)
+    assert "2025-01-01 – 2026-03-31" in first_cells and "待申领" in first_cells
+    assert reverse("awards:claim_submit", args=[first.pk]) in first_cells
+    second_cells = claim_cells(html, second)
+    assert "2026" in second_cells and "该年度房租发票及付款凭证" in second_cells
+    assert reverse("awards:claim_submit", args=[second.pk]) not in html  # not yet its window
+    assert "不设第 4 年" in html
 
     time_machine.move_to(NEXT_YEAR, tick=False)
     html = login(client, alice).get(MINE).content.decode()  # logged in anew: the session has expired
-    assert f'action="{confirm_url(second)}"' in html
-    assert confirm_url(third) not in html  # 2027's waits for 2027
+    assert reverse("awards:claim_submit", args=[second.pk]) in html
+    assert reverse("awards:claim_submit", args=[third.pk]) not in html  # 2027's waits for 2027
     member = login(client, anna).get(MINE).content.decode()
-    assert confirm_url(second) not in member
-    assert "待单位管理员确认仍在长宁区办公。" in member
-
-    # An ordinary member may not confirm; the administrator may.
-    assert client.post(confirm_url(second)).status_code == 403
-    second.refresh_from_db()
-    assert second.condition_met_at is None
-    response = login(client, alice).post(confirm_url(second), follow=True)
-    assert response.redirect_chain == [(MINE, 302)]
-    html = response.content.decode()
-    assert f"已确认仍在长宁区办公:{rent_award.application.number} 第 2 期。" in html
-    second.refresh_from_db()
-    assert second.condition_met_at is not None
-    assert "已确认仍在长宁区办公,待区财政局审核。" in installment_cells(html, second)
-    assert confirm_url(second) not in html
-
-    # A second press (a double click) changes nothing and says why.
-    html = client.post(confirm_url(second), follow=True).content.decode()
-    assert "已确认" in html
-    second.refresh_from_db()
-    assert second.condition_met_at is not None
-
-
-def test_the_confirmation_is_refused_on_get(client, rent_award, alice, time_machine):
-    time_machine.move_to(NEXT_YEAR, tick=False)
-    second = rent_award.installments.get(number=2)
-    assert login(client, alice).get(confirm_url(second)).status_code == 405
+    assert reverse("awards:claim_submit", args=[second.pk]) not in member  # only the administrator claims
 
 
 # ---------------------------------------------------------------- isolation
 
 
-def test_bob_never_sees_alices_awards_and_her_installments_are_404_to_him(
+def test_bob_never_sees_alices_awards_and_her_claims_are_404_to_him(
     client, rent_award, award, bob, time_machine
 ):
     time_machine.move_to(NEXT_YEAR, tick=False)
@@ -212,11 +189,12 @@ def test_bob_never_sees_alices_awards_and_her_installments_are_404_to_him(
     assert award.application.number not in html
     assert rent_award.application.number not in html
     assert "本单位还没有经认定的资助" in html
-    second = rent_award.installments.get(number=2)
-    assert client.post(confirm_url(second)).status_code == 404
-    assert client.post(reverse("awards:confirm_office", args=[999_999])).status_code == 404
+    second = rent_award.claims.get(year=2)
+    assert client.get(reverse("awards:claim", args=[second.pk])).status_code == 404
+    assert client.post(reverse("awards:claim_submit", args=[second.pk])).status_code == 404
+    assert client.get(reverse("awards:claim", args=[999_999])).status_code == 404
     second.refresh_from_db()
-    assert second.condition_met_at is None
+    assert second.status == "open"
 
 
 # ---------------------------------------------------------------- queries
@@ -227,9 +205,9 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_for_4_awards(
 ):
     login(client, alice).get(MINE)  # warm up: content types, translations
     # session, user, membership + organisation, awards with application and item, their installments,
-    # the current bank account
+    # their yearly claims, the current bank account
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
-    with django_assert_num_queries(7) as one:
+    with django_assert_num_queries(8) as one:
         html = client.get(MINE).content.decode()
     assert html.count('class="card award"') == 1
     for n in range(3):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from disbursement import services
@@ -209,9 +210,7 @@ def test_recording_a_failure_on_the_page(client, batch, due, fay):
 # ---------------------------------------------------------------- a split award
 
 
-def test_paying_the_first_of_three_installments_leaves_the_award_open(
-    call, alice, org_a, dora, fay, fred, frank
-):
+def test_paying_the_first_of_three_years_leaves_the_award_open(call, alice, org_a, dora, fay, fred, frank):
     for year in (2025, 2026, 2027):
         confirmed_budget(year, "6.1b", "1,000,000", entered_by=dora, confirmed_by=fay)
     award = recognised_award(
@@ -225,13 +224,24 @@ def test_paying_the_first_of_three_installments_leaves_the_award_open(
     )
     services.approve_award(actor=fred, award=award)
     bank(alice, org_a)
-    first = due_installment(award)
-    assert first.amount_fen == 100_000_01
+    # 年度兑现: year 1 claimed on its rent and accepted by 区科委 — its installment, the run's first.
+    first = services.accept_claim(
+        actor=dora,
+        claim=services.submit_claim(
+            actor=alice,
+            claim=award.claims.get(year=1),
+            annual_rent="600000.02",
+            office_confirmed=True,
+            office_address="上海市长宁区长宁路 1 号",
+            rent_proof=SimpleUploadedFile("rent.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+        ),
+    ).installment
+    assert first.amount_fen == 300_000_01
     batch = approved_batch([first], officer=fay, approver=frank)
     pay(batch, first, fay)
     award.refresh_from_db()
     assert award.status == Award.Status.APPROVED
-    assert Budget.objects.get(year=2025, item_code="6.1b").paid_fen == 100_000_01
+    assert Budget.objects.get(year=2025, item_code="6.1b").paid_fen == 300_000_01
     assert Budget.objects.get(year=2026, item_code="6.1b").paid_fen == 0
 
 

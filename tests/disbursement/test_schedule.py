@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disbursement import schedule
-from disbursement.schedule import ACCEPTANCE, NONE, OFFICE, Planned, ScheduleError, plan
+from disbursement.schedule import ACCEPTANCE, NONE, Planned, ScheduleError, plan
 
 
 def amounts(rows: list[Planned]) -> list[int]:
@@ -20,26 +19,11 @@ def test_default_is_one_installment_in_the_award_year():
     assert plan(amount_fen=60_000_000, year=2025) == [Planned(1, 2025, 60_000_000, NONE)]
 
 
-def test_three_yearly_installments_put_the_odd_fen_on_the_first():
-    rows = plan(amount_fen=100_000_001, year=2025, installments=3)  # ¥1,000,000.01
-    assert amounts(rows) == [33_333_335, 33_333_333, 33_333_333]  # 333,333.35 + 333,333.33 × 2
-    assert [row.year for row in rows] == [2025, 2026, 2027]
-    assert [row.condition for row in rows] == [NONE, OFFICE, OFFICE]
-    assert sum(amounts(rows)) == 100_000_001
-
-
-def test_one_fen_over_three_years_is_one_installment_not_zeros():
-    # 0.01 over three would be 0.01 + 0 + 0: nothing is owed in the later years, so no installment
-    # (no office confirmation, no ¥0.00 bank line) — documented in disbursement/schedule.py.
-    assert plan(amount_fen=1, year=2025, installments=3) == [Planned(1, 2025, 1, NONE)]
-
-
-def test_two_fen_over_three_years_keeps_the_first_two_years():
-    assert amounts(plan(amount_fen=2, year=2025, installments=3)) == [2]  # 0.02 + 0 + 0
-
-
-def test_four_fen_over_three_years():
-    assert amounts(plan(amount_fen=4, year=2025, installments=3)) == [2, 1, 1]
+def test_the_schedule_never_splits_an_amount_over_years():
+    # 6(1) 连续补贴三年 is claimed year by year on each year's rent (services.claims), never one amount in
+    # three: the schedule has no "installments" over years any more.
+    with pytest.raises(TypeError):
+        plan(amount_fen=100_000_001, year=2025, installments=3)  # type: ignore[call-arg]
 
 
 def test_pay_after_acceptance_waits_for_acceptance():
@@ -54,9 +38,9 @@ def test_stages_fifty_fifty_of_an_odd_amount_round_half_up_and_the_last_takes_th
     assert [row.year for row in rows] == [2025, 2025]
 
 
-def test_stages_override_the_items_installments():
+def test_stages_override_the_items_acceptance_condition():
     stages = [{"percent": "30", "after": "notice"}, {"percent": "70", "after": "acceptance"}]
-    rows = plan(amount_fen=1000, year=2025, installments=3, pay_after_acceptance=True, stages=stages)
+    rows = plan(amount_fen=1000, year=2025, pay_after_acceptance=True, stages=stages)
     assert amounts(rows) == [300, 700]
 
 
@@ -81,18 +65,9 @@ def test_bad_stages_are_a_data_error(stages):
         plan(amount_fen=100, year=2025, stages=stages)
 
 
-def test_even_split_needs_a_part():
-    with pytest.raises(ScheduleError):
-        schedule.even_split(100, 0)
-
-
-@given(
-    amount=st.integers(min_value=0, max_value=10**12),
-    installments=st.integers(min_value=1, max_value=10),
-    after=st.booleans(),
-)
-def test_installments_always_sum_to_the_award(amount, installments, after):
-    rows = plan(amount_fen=amount, year=2025, installments=installments, pay_after_acceptance=after)
+@given(amount=st.integers(min_value=0, max_value=10**12), after=st.booleans())
+def test_installments_always_sum_to_the_award(amount, after):
+    rows = plan(amount_fen=amount, year=2025, pay_after_acceptance=after)
     assert sum(amounts(rows)) == amount
     assert all(row.amount_fen > 0 for row in rows)
     assert [row.number for row in rows] == list(range(1, len(rows) + 1))

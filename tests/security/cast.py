@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import Organization, User
@@ -27,7 +28,7 @@ from disbursement.models import Award, Clawback, Installment, PaymentBatch
 from policies.models import PolicyItem
 from reviews import services as review_services
 from reviews.models import Assignment, NoticeEntry, Objection, Override, PublicNotice
-from tests.applications.conftest import draft, submitted
+from tests.applications.conftest import PDF, draft, submitted
 from tests.disbursement.conftest import confirmed_budget, recognise, yuan
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.reviews.decision_support import move
@@ -318,6 +319,42 @@ class Cast:
     @cached_property
     def approved_batch(self) -> PaymentBatch:
         return finance.approve_batch(actor=self.fred, batch=self.submitted_batch)
+
+    # ---------------------------------------------------------------- 年度兑现 (yearly claims)
+
+    @cached_property
+    def rent_run(self) -> Award:
+        """alice's 6.1b (the call's rate 50%), recognised at ¥300,000 and approved: three yearly claims."""
+        item = PolicyItem.objects.get(round_id=self.call.round_id, code="6.1b")
+        CallItem.objects.create(call=self.call, item=item, rate="0.5")
+        confirmed_budget(2025, "6.1b", "5,000,000", entered_by=self.dora, confirmed_by=self.fay)
+        application = submitted(
+            self.alice,
+            self.call,
+            code="6.1b",
+            facts={"annual_rent": "600000", "vc_rounds": "2"},
+            matter="房租",
+        )
+        application = move(application, Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW)
+        award = recognise(application, "300,000", actor=self.dora)
+        return finance.approve_award(actor=self.fred, award=award)
+
+    @cached_property
+    def open_claim(self):
+        """Year 1, in its window, not yet claimed."""
+        return self.rent_run.claims.get(year=1)
+
+    @cached_property
+    def submitted_claim(self):
+        """Year 1 claimed by alice with its rent proof: waiting for 区科委."""
+        return finance.submit_claim(
+            actor=self.alice,
+            claim=self.open_claim,
+            annual_rent="600000",
+            office_confirmed=True,
+            office_address="上海市长宁区长宁路 1 号",
+            rent_proof=SimpleUploadedFile("rent.pdf", PDF, content_type="application/pdf"),
+        )
 
     @cached_property
     def clawback(self) -> Clawback:

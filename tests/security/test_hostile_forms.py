@@ -40,7 +40,16 @@ from hypothesis import strategies as st
 
 from accounts.models import Membership, Organization, SecurityPolicy, User
 from applications.models import Application, ApplicationRevision, Attachment
-from disbursement.models import Award, BankAccount, Budget, Clawback, Installment, PaymentBatch, PaymentRecord
+from disbursement.models import (
+    Award,
+    BankAccount,
+    Budget,
+    Clawback,
+    Installment,
+    PaymentBatch,
+    PaymentRecord,
+    YearlyClaim,
+)
 from reviews.models import (
     Assignment,
     Decision,
@@ -717,6 +726,42 @@ def _(cast):
     )
 
 
+# 年度兑现 (issue 11): the enterprise's claim (rent, proof, office), 区科委's accept / return / refuse
+
+
+@form("awards:claim_submit")
+def _(cast):
+    claim = cast.open_claim
+    return Form(
+        cast.alice,
+        reverse("awards:claim_submit", args=[claim.pk]),
+        {
+            "annual_rent": value("600000", "800000.50"),
+            "office_address": value("上海市长宁区长宁路 1 号"),
+            "office_confirmed": value("on"),
+            "rent_proof": files(),
+        },
+        [YearlyClaim, Installment],
+        valid={"rent_proof": lambda: SimpleUploadedFile("房租.pdf", PDF, content_type="application/pdf")},
+    )
+
+
+def _claim_decision(name: str):
+    @form(name)
+    def _(cast):
+        claim = cast.submitted_claim
+        return Form(
+            cast.dora,
+            reverse(name, args=[claim.pk]),
+            {"note": value("核对无误")},
+            [YearlyClaim, Installment, Award],
+        )
+
+
+for _name in ("disbursement:claim_accept", "disbursement:claim_return", "disbursement:claim_refuse"):
+    _claim_decision(_name)
+
+
 # accounts: password, second factor, re-authentication (issue 7)
 
 
@@ -1031,7 +1076,6 @@ def test_every_form_of_the_portal_is_covered():
         "disbursement:batch_submit",
         "disbursement:batch_withdraw",
         "disbursement:batch_approve",
-        "awards:confirm_office",
         "accounts:two_factor_regenerate",
         "accounts:two_factor_disable",
         "administration:user_deactivate",

@@ -181,7 +181,6 @@ disbursement:dashboard                  L     403   403   403   403   403   200 
 
 # The enterprise's awards and bank details: its own organisation only.
 awards:mine                             L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
-awards:confirm_office                   L     405   405   405   405   405   405   405   405   405   405   405
 awards:bank_account                     L     200   200   404   404   404   404   404   404   404   404   404
 awards:notice_pdf                       L     200   404   404   404   404   404   404   404   404   404   404
 
@@ -201,6 +200,18 @@ audit:records                           L     403   403   403   403   403   403 
 audit:export                            L     403   403   403   403   403   403   403   403   403   403   200
 audit:verify                            L     403   403   403   403   403   403   403   403   403   403   200
 audit:record                            L     403   403   403   403   403   403   403   403   403   403   200
+
+# 年度兑现 (yearly claims): the enterprise's own claim (anyone else's is 404), claimed by its administrator;
+# 区科委's queue and check, read by finance too; only the commission's approver accepts, returns, refuses.
+awards:claim                            L     200   404   404   404   404   404   404   404   404   404   404
+awards:claim_submit                     L     200   404   404   404   404   404   404   404   404   404   404
+awards:claim_proof                      L     200   404   404   404   404   404   404   404   404   404   404
+disbursement:claims                     L     403   403   403   403   403   200   200   200   403   403   403
+disbursement:claim                      L     403   403   403   403   403   200   200   200   403   403   403
+disbursement:claim_proof                L     403   403   403   403   403   200   200   200   403   403   403
+disbursement:claim_accept               L     403   403   403   403   403   405   403   403   403   403   403
+disbursement:claim_return               L     403   403   403   403   403   405   403   403   403   403   403
+disbursement:claim_refuse               L     403   403   403   403   403   405   403   403   403   403   403
 """
 )
 
@@ -410,7 +421,6 @@ disbursement:dashboard                  L     403   403   403   403   403   405 
 
 # The enterprise's awards and bank details: its own organisation only.
 awards:mine                             L     405   405   405   405   405   405   405   405   405   405   405
-awards:confirm_office                   L     >awards 404   >org  >org  >org  >org  >org  >org  >org  >org  >org
 awards:bank_account                     L     400   400   404   404   404   404   404   404   404   404   404
 awards:notice_pdf                       L     405   405   405   405   405   405   405   405   405   405   405
 
@@ -443,6 +453,17 @@ admin:view_on_site                      AL    AL    AL    404   404   404   404 
 admin:auth_user_password_change         AL    AL    AL    403   403   403   403   403   403   200   403   403
 admin:app_list                          AL    AL    AL    404   404   404   200   404   404   404   404   404
 admin:catch_all                         AL    AL    AL    404   404   404   404   404   404   404   404   404
+
+# 年度兑现: an empty claim is a form with its errors; an open claim cannot be decided (back to its page).
+awards:claim                            L     405   405   405   405   405   405   405   405   405   405   405
+awards:claim_submit                     L     400   404   404   404   404   404   404   404   404   404   404
+awards:claim_proof                      L     405   405   405   405   405   405   405   405   405   405   405
+disbursement:claims                     L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:claim                      L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:claim_proof                L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:claim_accept               L     403   403   403   403   403   >disbursement:claim 403   403   403   403   403
+disbursement:claim_return               L     403   403   403   403   403   >disbursement:claim 403   403   403   403   403
+disbursement:claim_refuse               L     403   403   403   403   403   >disbursement:claim 403   403   403   403   403
 """
 )
 

@@ -40,7 +40,15 @@ from applications import services as application_services
 from applications.models import Application, ApplicationRevision, Attachment, Call, CallItem
 from audit.models import AuditArchive, AuditRecord
 from disbursement import services as finance
-from disbursement.models import Award, BankAccount, Budget, Clawback, Installment, PaymentBatch
+from disbursement.models import (
+    Award,
+    BankAccount,
+    Budget,
+    Clawback,
+    Installment,
+    PaymentBatch,
+    YearlyClaim,
+)
 from policies.models import PolicyItem, PolicyRound, RecordedAward
 from reviews import services as review_services
 from reviews.models import Assignment, Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
@@ -111,6 +119,8 @@ class World:
     audit_record: AuditRecord  # of a change to the late application
     membership_request: Membership  # pending, to org A
     extra_users: dict[str, User] = field(default_factory=dict)
+    # 年度兑现: a yearly claim on A's award, open in its window, with a rent proof on file.
+    yearly_claim: YearlyClaim | None = None
     kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def user(self, role: str) -> User | None:
@@ -345,6 +355,13 @@ def build_world(time_machine) -> World:
         membership_request=membership_request,
         extra_users={"approver2": approver2, "reviewer_other": other_reviewer, "anna": joiner},
     )
+    # A's award is a one-off 7.1: the claim is made directly on it so that every claim URL has an object
+    # of A's to probe (the yearly flow itself is tested in tests/disbursement/test_claims.py).
+    world.yearly_claim = YearlyClaim.objects.create(award=award, year=1, rent_year=2025)
+    world.yearly_claim.rent_proof.save("proof.pdf", pdf(), save=False)
+    world.yearly_claim.rent_proof_name = "房租发票.pdf"
+    world.yearly_claim.rent_proof_type = "application/pdf"
+    world.yearly_claim.save()
     world.kwargs = url_kwargs(world)
     return world
 
@@ -407,7 +424,6 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "disbursement:batch_sheet": {"pk": world.batch.pk},
         "disbursement:award_notice": {"pk": world.award.pk},
         # the enterprise's awards
-        "awards:confirm_office": {"pk": world.paid_installment.pk},
         "awards:notice_pdf": {"award_pk": world.award.pk},
         # the three administrators' pages (/manage/, /audit/): A's administrator's account, a record of
         # the trail about A's late application
@@ -419,4 +435,18 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         # public policy pages
         "policies:round": {"code": "changning-ai-2024"},
         "policies:item": {"code": "changning-ai-2024", "item": "7.1"},
+        # 年度兑现: the enterprise's claim pages and 区科委's
+        **{
+            name: {"pk": world.yearly_claim.pk}
+            for name in (
+                "awards:claim",
+                "awards:claim_submit",
+                "awards:claim_proof",
+                "disbursement:claim",
+                "disbursement:claim_proof",
+                "disbursement:claim_accept",
+                "disbursement:claim_return",
+                "disbursement:claim_refuse",
+            )
+        },
     }
