@@ -45,7 +45,7 @@ def _settled_status(installment: Installment, today: date) -> str:
 def _lock_award(award: Award) -> Award:
     return (
         Award.objects.select_for_update(of=("self",))
-        .select_related("item", "organization", "application")
+        .select_related("item", "organization", "application", "agreement")
         .get(pk=award.pk)
     )
 
@@ -135,10 +135,10 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
         )
     installments = list(award.installments.filter(status__in=UNPAID).order_by("number"))
     needs = _needs_by_year(installments)
-    budgets = lock_budgets(needs, award.item.code)
+    budgets = lock_budgets(needs, award.budget_code)
     problems: list[str] = []
     for year, needed in needs.items():
-        for code in (award.item.code, ""):
+        for code in (award.budget_code, ""):
             budget = budgets.get((year, code))
             if budget is None:
                 if code:
@@ -332,7 +332,7 @@ def record_clawback(
         for installment in unpaid:
             if installment.pk in cut:
                 uncommit[installment.year] += cut[installment.pk]
-        budgets = lock_budgets(uncommit, award.item.code)
+        budgets = lock_budgets(uncommit, award.budget_code)
         for (year, _code), budget in budgets.items():
             budget.committed_fen -= uncommit[year]
             budget.save(update_fields=["committed_fen"])
@@ -356,7 +356,8 @@ def record_clawback(
         recorded_by=actor,
         recorded_at=at,
     )
-    record_clawback_amount(application=award.application, amount_fen=amount_fen)
+    if award.application_id is not None:  # an agreement's award has no application's ceilings to free
+        record_clawback_amount(application=award.application, amount_fen=amount_fen)
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (
@@ -414,7 +415,7 @@ def record_recovery(
         )
     already = sum(award.clawbacks.values_list("recovered_fen", flat=True))
     years = _recovery_years(award, already, amount_fen)
-    budgets = lock_budgets(years, award.item.code)
+    budgets = lock_budgets(years, award.budget_code)
     for (year, _code), budget in budgets.items():
         budget.recovered_fen += years[year]
         budget.save(update_fields=["recovered_fen"])
