@@ -1,7 +1,7 @@
 """Finance pages under /finance/ (staff). Each area's views module holds its own patterns."""
 
-from .views import budgets, overview, payments
+from .views import agreements, budgets, overview, payments
 
 app_name = "disbursement"
 
-urlpatterns = [*budgets.urlpatterns, *payments.urlpatterns, *overview.urlpatterns]
+urlpatterns = [*budgets.urlpatterns, *payments.urlpatterns, *overview.urlpatterns, *agreements.urlpatterns]

@@ -112,7 +112,7 @@ def confirm_office(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("已确认仍在长宁区办公:%(number)s 第 %(n)d 期。")
-            % {"number": installment.award.application.number, "n": installment.number},
+            % {"number": installment.award.number, "n": installment.number},
         )
     return redirect("awards:mine")
 

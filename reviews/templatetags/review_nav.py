@@ -1,4 +1,4 @@
-"""The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核,
+"""The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核, 一企一策,
 and the three administrators' pages (用户管理; 角色管理, 登录锁定, 密码策略; 审计日志, 校验哈希链) —
 each only for its roles."""
 
@@ -68,6 +68,17 @@ LINKS = (
             "disbursement:award_acceptance",
             "disbursement:award_clawback",
             "disbursement:clawback_recovery",
+        },
+    ),
+    (
+        (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:agreements",
+        _("一企一策"),
+        {
+            "disbursement:agreements",
+            "disbursement:agreement_new",
+            "disbursement:agreement",
+            "disbursement:agreement_decide",
         },
     ),
     (
