@@ -40,7 +40,15 @@ from applications import services as application_services
 from applications.models import Application, ApplicationRevision, Attachment, Call, CallItem
 from audit.models import AuditArchive, AuditRecord
 from disbursement import services as finance
-from disbursement.models import Award, BankAccount, Budget, Clawback, Installment, PaymentBatch
+from disbursement.models import (
+    Award,
+    BankAccount,
+    Budget,
+    Clawback,
+    Installment,
+    PaymentBatch,
+    SupportAgreement,
+)
 from policies.models import PolicyItem, PolicyRound, RecordedAward
 from reviews import services as review_services
 from reviews.models import Assignment, Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
@@ -105,6 +113,7 @@ class World:
     membership_request: Membership  # pending, to org A
     extra_users: dict[str, User] = field(default_factory=dict)
     kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agreement: SupportAgreement | None = None  # A's 一企一策 agreement, proposed, awaiting 区财政局
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -226,6 +235,16 @@ def build_world(time_machine) -> World:
     finance.submit_batch(actor=officer, batch=batch)
     finance.approve_batch(actor=finance_approver, batch=batch)
     paid_installment = installments[0]
+    # Proposed while A is still in good standing (the clawback below leaves money owed: Art. 2).
+    agreement = finance.propose_agreement(
+        actor=approver,
+        organization=org_a,
+        title="大模型开源社区建设",
+        area=SupportAgreement.Area.ENVIRONMENT,
+        reason="对区域人工智能产业生态打造有重大影响",
+        amount_fen=1_000_000_00,
+        budget_year=2025,
+    )
     finance.record_payment(
         actor=officer,
         batch=batch,
@@ -328,6 +347,7 @@ def build_world(time_machine) -> World:
         .first(),
         membership_request=membership_request,
         extra_users={"approver2": approver2, "reviewer_other": other_reviewer, "anna": joiner},
+        agreement=agreement,
     )
     world.kwargs = url_kwargs(world)
     return world
@@ -393,6 +413,9 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         # the enterprise's awards
         "awards:confirm_office": {"pk": world.paid_installment.pk},
         "awards:notice_pdf": {"award_pk": world.award.pk},
+        # 一企一策 support agreements (issue 11)
+        "disbursement:agreement": {"pk": world.agreement.pk},
+        "disbursement:agreement_decide": {"pk": world.agreement.pk},
         # the three administrators' pages (/manage/, /audit/): A's administrator's account, a record of
         # the trail about A's late application
         "administration:user_edit": {"pk": world.users["applicant_a"].pk},
