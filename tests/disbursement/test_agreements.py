@@ -490,3 +490,43 @@ def test_the_list_runs_a_constant_number_of_queries(
     # session, user, OTP device, roles, count, the page of agreements (organisation and people joined)
     with django_assert_max_num_queries(8):
         assert client.get(LIST).status_code == 200
+
+
+# ---------------------------------------------------------------- who is told, and where the line shows
+
+
+def test_the_finance_approvers_are_told_of_a_proposal_and_the_proposer_of_the_decision(
+    line, dora, fred, frank, org_a, alice
+):
+    from accounts.models import Notification
+
+    agreement = propose(dora, org_a)
+    told = Notification.objects.filter(event="agreement.proposed", key=str(agreement.pk))
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["frank", "fred"]
+    assert told.first().url == url(agreement)
+    services.decide_agreement(actor=fred, agreement=agreement, approve=True)
+    decided = Notification.objects.get(event="agreement.decided", key=str(agreement.pk))
+    assert decided.recipient == dora and "已批准" in decided.subject
+    # The enterprise hears of its award as of any other.
+    assert Notification.objects.filter(event="award.approved", recipient=alice).exists()
+
+
+def test_the_dashboard_shows_the_line_and_the_enterprise_gets_its_notice(
+    client, proposed, line, fred, fay, alice, private_files
+):
+    services.decide_agreement(actor=fred, agreement=proposed, approve=True)
+    award = Award.objects.get(agreement=proposed)
+    login(client, fay)
+    dashboard = client.get("/finance/dashboard/?year=2025").content.decode()
+    assert "一企一策支持协议(第十条第三款)" in dashboard and "¥2,000,000.00" in dashboard
+    login(client, alice)
+    response = client.get(f"/awards/{award.pk}/notice.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.content)).pages).replace("\n", "")
+    assert f"协议编号:{proposed.number}" in text
+    assert "第十条第三款以“一企一策”方式予以资金支持" in text
+    assert "经评审、公示" not in text  # no application was reviewed or publicised
