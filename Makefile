@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
 # make run is the demo: DEBUG and demo accounts on, SQLite unless DATABASE_URL says otherwise.
-RUN_ENV := DEBUG=true DEMO_MODE=true
+RUN_ENV := DEBUG=true DEMO_MODE=true DOCUMENT_SIGNING_KEY=var/signing/demo-key.pem DOCUMENT_SIGNING_CERT=var/signing/demo-cert.pem
 
 .PHONY: run test lint format setup sysdeps migrate clean otp
 
@@ -30,6 +30,7 @@ migrate: $(STAMP)
 
 run: $(STAMP) migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py demo_signing_certificate
 	@echo "长宁区人工智能政策申报平台: http://$(HOST):$(PORT)/"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -35,3 +35,29 @@ def group_for(role: Role):
         import_module("accounts.migrations.0008_role_permissions").grant_role_permissions(apps)
         group.refresh_from_db()
     return group
+
+
+# Where each role's work starts, in the order a user with several roles is sent: after login a staff
+# member lands on their own queue, never on the enterprise's 我的单位 page. URL names, not imports: the
+# apps that own these pages sit above accounts.
+ROLE_HOMES = (
+    (Role.INTAKE_OFFICER, "reviews:intake_queue"),
+    (Role.COMMISSION_APPROVER, "reviews:decision_queue"),
+    (Role.EXPERT_REVIEWER, "reviews:my_assignments"),
+    (Role.FINANCE_OFFICER, "disbursement:awards"),
+    (Role.FINANCE_APPROVER, "disbursement:awards"),
+    (Role.SYSTEM_ADMIN, "administration:users"),
+    (Role.SECURITY_ADMIN, "administration:roles"),
+    (Role.AUDIT_ADMIN, "audit:records"),
+)
+APPLICANT_HOME = "accounts:organization"
+
+
+def landing_url(user) -> str:
+    """The page a user is sent to after logging in when no `next` asked for another."""
+    from django.urls import reverse
+
+    from changning_ai.groups import group_names
+
+    roles = group_names(user)
+    return reverse(next((name for role, name in ROLE_HOMES if role.value in roles), APPLICANT_HOME))

@@ -8,14 +8,13 @@ see the verification and password pages (accounts.middleware).
 from __future__ import annotations
 
 import django_otp
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from audit import services as audit
 from . import security, two_factor
 from .forms import CodeForm, PortalPasswordChangeForm, ReauthForm
 from .reauth import is_recent, reauth_required, safe_next
+from .roles import landing_url
 
 SETUP_KEY = "otp_setup_key"  # the TOTP secret shown on the enrolment page, until confirmed
 NEW_CODES = "otp_new_recovery_codes"  # shown once on the next page, then removed
@@ -122,7 +122,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     """The ten codes, once: they are not kept in the session after this page."""
     codes = request.session.pop(NEW_CODES, None)
-    next_url = safe_next(request, request.session.pop(NEXT, "")) or resolve_url(settings.LOGIN_REDIRECT_URL)
+    next_url = safe_next(request, request.session.pop(NEXT, "")) or landing_url(request.user)
     if not codes:
         messages.info(request, _("恢复码只在生成时显示一次。如已遗失,可在此重新生成。"))
         return redirect("accounts:two_factor")
@@ -140,7 +140,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     next_url = _next(request)
     if user.is_verified():
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        return redirect(next_url or landing_url(request.user))
     if not security.has_confirmed_device(user):
         return redirect(_with_next(reverse("accounts:two_factor_setup"), next_url))
     form = CodeForm(request.POST or None)
@@ -164,7 +164,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                         _("您使用了一个恢复码,还剩 %(n)d 个。请尽快在“两步验证”页面重新生成恢复码。")
                         % {"n": left},
                     )
-                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+                return redirect(next_url or landing_url(request.user))
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": next_url or ""}, status=status
     )
@@ -249,5 +249,5 @@ def reauth(request: HttpRequest) -> HttpResponse:
             if not form.errors:
                 security.mark_authenticated(request)
                 audit.record("reauth", obj=user, detail=_("重新验证身份成功"))
-                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+                return redirect(next_url or landing_url(request.user))
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url or ""}, status=status)

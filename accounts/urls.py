@@ -11,7 +11,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.LoginView.as_view(
             template_name="accounts/login.html",
             authentication_form=LoginForm,
             redirect_authenticated_user=True,
@@ -27,7 +27,11 @@ urlpatterns = [
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
             form_class=EmailPasswordResetForm,
-            extra_email_context={"valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)},
+            # The link is built from settings.PORTAL_URL, never from the request's Host header.
+            extra_email_context={
+                "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+                "portal_url": settings.PORTAL_URL,
+            },
             success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",

@@ -5,6 +5,7 @@ Views are thin: selectors fetch (and refuse with 404/403), services change, form
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,8 +19,16 @@ from . import selectors, services
 from .applicant_types import OrgFlag
 from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
 from .models import Delivery
+from .roles import landing_url
 
 BACKEND = "accounts.backends.IdentifierBackend"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; with no `next`, each role lands on its own work (accounts.roles.ROLE_HOMES)."""
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
 
 
 @require_http_methods(["GET", "POST"])

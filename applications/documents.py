@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.utils import timezone, translation
 
-from policies.documents import amount_words, render_pdf
+from policies.documents import amount_words, document_number, render_pdf
 
 from .forms import fact_rows
 from .models import Application, ApplicationRevision, StatusEvent
@@ -96,14 +96,21 @@ def application_form_pdf(application: Application) -> bytes:
     )
 
 
+def subject(application: Application) -> str:
+    """What a document of the application is about, for its 文号."""
+    return f"application:{application.pk}"
+
+
 def acceptance_receipt_pdf(application: Application) -> bytes:
+    accepted_on = timezone.localdate(application.accepted_at)
     return render_pdf(
         "documents/acceptance_receipt.html",
         {
             "application": application,
             "organization": application.organization,
             "item": application.item,
-            "accepted_on": timezone.localdate(application.accepted_at),
+            "accepted_on": accepted_on,
+            "doc_number": document_number("receipt", subject(application), on=accepted_on),
             "capitals": amount_words(application.requested_fen),
             "generated_at": timezone.localtime(),
         },
@@ -120,13 +127,15 @@ def recognised_on(application: Application):
 
 
 def recognition_notice_pdf(application: Application) -> bytes:
+    on = recognised_on(application)
     return render_pdf(
         "documents/recognition_notice.html",
         {
             "application": application,
             "organization": application.organization,
             "item": application.item,
-            "recognised_on": recognised_on(application),
+            "recognised_on": on,
+            "doc_number": document_number("recognition", subject(application), on=on),
             "capitals": amount_words(application.awarded_fen),
             "generated_at": timezone.localtime(),
         },

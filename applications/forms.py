@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from policies import rules
 from policies.forms import fact_field
 from policies.models import PolicyItem
+from policies.templatetags.money import yuan
 
 from .models import Application
 
@@ -146,6 +147,9 @@ def fact_rows(item: PolicyItem, facts: Mapping[str, object]) -> list[FactRow]:
             text = str(_("是")) if text.strip().lower() in ("true", "1", "yes", "是", "on") else str(_("否"))
         elif fact.type == rules.FactType.CHOICE:
             text = next((str(label) for value, label in fact.choices if str(value) == text), text)
+        elif fact.type == rules.FactType.MONEY and text:
+            # Grouped like every amount the portal prints (2,000,000.00 元), never the raw 2000000.
+            text = f"{yuan(text, 'bare') or text} {fact.display_unit}".strip()
         elif text and fact.display_unit:
             text = f"{text} {fact.display_unit}"
         rows.append(FactRow(label=fact.display_label, value=text or "—"))

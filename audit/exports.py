@@ -11,14 +11,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
 from .filters import SHANGHAI
 from .models import AuditRecord
+from .xlsx import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel holds 32,767 characters in a cell; a longer value is cut visibly rather than silently.
-CELL_LIMIT = 32_000
 # A web worker builds the file in memory: beyond this the auditor narrows the dates (or uses the archive).
 MAX_ROWS = 100_000
 
@@ -45,28 +43,8 @@ def headers() -> list[str]:
     ]
 
 
-def _text(value: str) -> str:
-    # Control characters (a hostile login name, say) are not allowed in a worksheet: shown as \xNN instead.
-    value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    if len(value) > CELL_LIMIT:
-        value = value[:CELL_LIMIT] + _("……(已截断)")
-    return value
-
-
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
-
-
-def _cell(sheet, value):
-    if not isinstance(value, str):
-        return value
-    value = _text(value)
-    if value.startswith("=") or value in ERROR_CODES:
-        # openpyxl would store "=…" as a formula that Excel runs when the sheet opens; it is text here.
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def row(record: AuditRecord, result_labels: dict[str, str]) -> list:
@@ -99,7 +77,7 @@ def audit_workbook(records: QuerySet[AuditRecord]) -> tuple[bytes, int]:
     labels = {value: str(label) for value, label in AuditRecord.Result.choices}
     count = 0
     for record in records.iterator(chunk_size=2000):
-        sheet.append([_cell(sheet, value) for value in row(record, labels)])
+        sheet.append(safe_row(row(record, labels)))
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -74,7 +74,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Turns a tripped @ratelimit into the 429 page (RATELIMIT_VIEW) before anything treats it as a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+RATELIMIT_VIEW = "changning_ai.ratelimit.limited"
 
 ROOT_URLCONF = "changning_ai.urls"
 
@@ -157,8 +160,24 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="长宁区科委 <nor
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A hanging mail server must fail the attempt (and let the task retry) well inside the task's time limit.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# Links in e-mails are absolute: the portal's address as its users reach it.
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+# Links in e-mails are absolute: the portal's address as its users reach it. Required in production: a
+# link built from the request's Host header (Django's default for password resets) can be pointed anywhere.
+if DEBUG:
+    PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+else:
+    try:
+        PORTAL_URL = env.str("PORTAL_URL")
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured("PORTAL_URL must be set when DEBUG is off.") from exc
+if not PORTAL_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"PORTAL_URL must start with https:// (or http://): {PORTAL_URL!r}")
+PORTAL_URL = PORTAL_URL.rstrip("/")
+
+# Official documents are signed (PAdES) with the commission's key and certificate, PEM files named here;
+# `make run` makes a self-signed demo pair (manage.py demo_signing_certificate). Unset: unsigned, and said so.
+DOCUMENT_SIGNING_KEY = env.str("DOCUMENT_SIGNING_KEY", default="")
+DOCUMENT_SIGNING_CERT = env.str("DOCUMENT_SIGNING_CERT", default="")
+DOCUMENT_SIGNING_PASSPHRASE = env.str("DOCUMENT_SIGNING_PASSPHRASE", default="")
 
 # Celery: with no broker configured tasks run eagerly in process, so `make run` needs no Redis.
 REDIS_URL = env.str("REDIS_URL", default="")

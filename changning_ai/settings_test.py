@@ -10,7 +10,10 @@ from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("PORTAL_URL", "https://ai.changning.example.gov.cn")
 os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+
+from policies.signing import self_signed
 
 from .settings import *  # noqa: F403
 from .settings import STORAGES
@@ -22,6 +25,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "private": {**STORAGES["private"], "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": None}},
 }
+# Documents are signed in tests as in production: a throw-away key and certificate for this run.
+_signing = Path(tempfile.mkdtemp(prefix="changning-signing-"))
+self_signed(_signing / "key.pem", _signing / "cert.pem", common_name="长宁区科学技术委员会(测试证书)")
+DOCUMENT_SIGNING_KEY = str(_signing / "key.pem")
+DOCUMENT_SIGNING_CERT = str(_signing / "cert.pem")
+# Each test process keeps its own cache, emptied before every test (tests/conftest.py): rate-limit counters
+# and queue markers of one test, or of another xdist worker, never reach the next. (Redis is exercised
+# as Celery's broker by tests/integration.)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -16,14 +16,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from weasyprint import CSS, HTML
 
-from . import rules
+from . import rules, signing
 from .capitals import rmb_capitals
+from .models import DocumentNumber
 
 STYLESHEET = "css/notice_pdf.css"
 PDF = "application/pdf"
@@ -49,8 +52,12 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     """The template rendered in Chinese and printed to PDF bytes."""
     with translation.override("zh-hans"):
         html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetching)
-    return document.write_pdf(stylesheets=[_stylesheet()])
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetching).render(
+        stylesheets=[_stylesheet()]
+    )
+    # Tagged (a structure tree, /Lang zh-CN, the title shown by the viewer) for screen readers; then signed.
+    pdf = document.write_pdf(pdf_tags=True)
+    return signing.sign(pdf, title=document.metadata.title or "")
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -61,3 +68,42 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The 文号 of each kind of outgoing document: the issuer's abbreviation and the kind's character, then
+# 〔year〕 and the kind's sequence in that year. (The 申报书 is the enterprise's own: no 文号.)
+NUMBER_PREFIXES = {
+    "receipt": "长科委受",
+    "review_summary": "长科委评",
+    "notice_list": "长科委公",
+    "recognition": "长科委认",
+    "award_notice": "长科委拨",
+    "batch_sheet": "长财批",
+}
+
+
+def _formatted(number: DocumentNumber) -> str:
+    return f"{NUMBER_PREFIXES[number.kind]}〔{number.year}〕{number.sequence}号"
+
+
+def document_number(kind: str, subject: str, *, on=None) -> str:
+    """The document's 文号: issued the first time (the next in its kind and year — the year of `on`, the
+    date the document records, else today in Shanghai), the same on every later copy."""
+    if kind not in NUMBER_PREFIXES:
+        raise ValueError(f"no 文号 for documents of kind {kind!r}")
+    year = (on or timezone.localdate()).year
+    for _attempt in range(5):
+        existing = DocumentNumber.objects.filter(kind=kind, subject=subject).first()
+        if existing is not None:
+            return _formatted(existing)
+        last = DocumentNumber.objects.filter(kind=kind, year=year).aggregate(last=Max("sequence"))["last"]
+        try:
+            # Two first copies at once: one insert wins, the other retries and finds it (or the next number).
+            with transaction.atomic():
+                number = DocumentNumber.objects.create(
+                    kind=kind, subject=subject, year=year, sequence=(last or 0) + 1, issued_at=timezone.now()
+                )
+        except IntegrityError:
+            continue
+        return _formatted(number)
+    raise RuntimeError(f"could not issue a 文号 for {kind} {subject}")

@@ -438,3 +438,27 @@ class RecordedAward(models.Model):
         """This award's matter in the shape of `key`: with its year when the compared key is a yearly one.
         (A recorded award names no item of this portal, so the asking item decides whether years count.)"""
         return f"{self.normalised_matter}#{self.year}" if "#" in key else self.normalised_matter
+
+
+class DocumentNumber(models.Model):
+    """The 文号 of an official document (长科委认〔2026〕12号): a sequence per kind and year, issued the
+    first time the document is made and the same on every copy after (policies.documents.document_number).
+    `subject` names what the document is about (e.g. "application:17"), one number per kind and subject."""
+
+    kind = models.CharField(_("文书种类"), max_length=20)
+    subject = models.CharField(_("对象"), max_length=60)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    sequence = models.PositiveIntegerField(_("序号"))
+    issued_at = models.DateTimeField(_("编号时间"))
+
+    class Meta:
+        verbose_name = _("文号")
+        verbose_name_plural = _("文号")
+        ordering = ["kind", "year", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject"], name="document_number_once_per_subject"),
+            models.UniqueConstraint(fields=["kind", "year", "sequence"], name="document_number_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}-{self.sequence} {self.subject}"

@@ -121,7 +121,7 @@ class ObjectionForm(forms.Form):
     contact = forms.CharField(
         label=_("联系方式"),
         max_length=100,
-        help_text=_("电话或电子邮箱,仅用于核实异议,不会公开。"),
+        help_text=_("手机号码或电子邮箱,仅用于核实异议,不会公开。"),
         error_messages={"required": ANONYMOUS_REFUSED},
     )
     content = forms.CharField(
@@ -130,6 +130,11 @@ class ObjectionForm(forms.Form):
         error_messages={"required": _("请填写异议内容和理由。")},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+    def clean_contact(self) -> str:
+        from .services.notices import normalise_contact  # the service checks it again; one rule
+
+        return normalise_contact(self.cleaned_data["contact"])
 
 
 class QueueFilterForm(forms.Form):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.utils import timezone, translation
 
+from applications.documents import subject
 from applications.models import Application
-from policies.documents import amount_words, render_pdf
+from policies.documents import amount_words, document_number, render_pdf
 
 from .models import PublicNotice
 from .selectors import score_summary
@@ -37,6 +38,7 @@ def review_summary_pdf(application: Application) -> bytes:
             "organization": application.organization,
             "item": application.item,
             "summary": summary,
+            "doc_number": document_number("review_summary", subject(application)),
             "requested_capitals": amount_words(application.requested_fen),
             "decision": decision,
             "decision_capitals": amount_words(decision.amount_fen) if decision else "",
@@ -56,6 +58,9 @@ def notice_list_pdf(notice: PublicNotice) -> bytes:
         "documents/notice_list.html",
         {
             "notice": notice,
+            "doc_number": document_number(
+                "notice_list", f"notice:{notice.pk}", on=timezone.localdate(notice.published_at)
+            ),
             "entries": entries,
             "total_fen": total_fen,
             "total_capitals": amount_words(total_fen),

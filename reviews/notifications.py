@@ -290,6 +290,26 @@ def application_recognised(application: Application) -> None:
     )
 
 
+def objection_lodged(objection: Objection) -> None:
+    """Every objection reaches the commission approvers (nothing of the objector's identity in the message:
+    they read it on the staff page)."""
+    entry = objection.entry
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("“%(title)s”收到一件异议") % {"title": entry.notice.title}
+        body = _("公示项目“%(project)s”(%(organization)s)收到一件异议,请在公示期内核实处理。") % {
+            "project": entry.project_name,
+            "organization": entry.organization_name,
+        }
+    notify(
+        event="objection.lodged",
+        key=str(objection.pk),
+        recipients=holders_of(Role.COMMISSION_APPROVER),
+        subject=subject,
+        body=body,
+        url=reverse("reviews:notice", args=[entry.notice_id]),
+    )
+
+
 def objection_decided(objection: Objection) -> None:
     """The objector, at the contact they gave, if it is an e-mail address (else nobody: a phone call)."""
     contact = objection.contact.strip()

@@ -16,6 +16,14 @@ def policy_data(db):
     call_command("loadpolicy", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and other cached state start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _remove_uploaded_files():
     """Uploads of a test run live in a temporary MEDIA_ROOT (settings_test); nothing is left behind."""

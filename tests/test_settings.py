@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "PORTAL_URL"}
     }
     return subprocess.run(
         [sys.executable, "-c", "import changning_ai.settings as s; print(s.TIME_ZONE, s.LANGUAGE_CODE)"],
@@ -35,8 +37,21 @@ def test_debug_settings_start_with_shanghai_time_and_chinese():
 
 
 def test_production_settings_start_with_a_secret_key():
-    result = _import_settings(DEBUG="false", SECRET_KEY="a-real-secret-from-the-environment")
+    result = _import_settings(
+        DEBUG="false", SECRET_KEY="a-real-secret-from-the-environment", PORTAL_URL="https://ai.example.gov.cn"
+    )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_refuse_to_start_without_the_portals_address():
+    """E-mail links (password resets, notifications) are built from it, never from a request's Host."""
+    result = _import_settings(DEBUG="false", SECRET_KEY="a-real-secret-from-the-environment")
+    assert result.returncode != 0
+    assert "PORTAL_URL must be set" in result.stderr
+    result = _import_settings(
+        DEBUG="false", SECRET_KEY="a-real-secret-from-the-environment", PORTAL_URL="ai.example.gov.cn"
+    )
+    assert result.returncode != 0 and "PORTAL_URL must start with https://" in result.stderr
 
 
 def _celery_settings(**env: str) -> list[str]:

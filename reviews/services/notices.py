@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -107,6 +110,27 @@ def publish_notice(*, actor, call: Call, at: datetime | None = None) -> PublicNo
     return notice
 
 
+MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalise_contact(contact: str) -> str:
+    """A mainland mobile number (11 digits; spaces, dashes and +86 allowed) or an e-mail address, in one
+    form, so the commission can reach the objector and the same person is recognised the second time."""
+    text = unicodedata.normalize("NFKC", contact or "").strip()
+    digits = re.sub(r"[\s\-()]", "", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if MOBILE.fullmatch(digits):
+        return digits
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValidationError(_("请填写有效的手机号码(11 位)或电子邮箱,以便核实异议。")) from None
+    return text.lower()
+
+
 @transaction.atomic
 def lodge_objection(
     *, entry: NoticeEntry, name: str, contact: str, content: str, at: datetime | None = None
@@ -122,10 +146,15 @@ def lodge_objection(
         raise ValidationError(_("不受理匿名异议:请填写真实姓名或单位名称,以及联系方式。"))
     if not content:
         raise ValidationError(_("请填写异议内容和理由。"))
+    contact = normalise_contact(contact)
+    if Objection.objects.filter(entry=entry, contact=contact).exists():
+        raise ValidationError(
+            _("该联系方式已对此项目提出过异议,我们正在核实,请勿重复提交。如需补充材料,请等待工作人员联系。")
+        )
     objection = Objection(entry=entry, name=name, contact=contact, content=content, submitted_at=at)
     objection.full_clean()
     objection.save()
-    # Telling the approvers comes with issue 6.
+    notifications.objection_lodged(objection)
     return objection
 
 

@@ -20,6 +20,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts.reauth import reauth_required
 from accounts.roles import Role
@@ -380,7 +381,15 @@ def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _notice_key(group: str, request: HttpRequest) -> str:
+    return f"notice:{request.resolver_match.kwargs['pk']}"
+
+
+# Objections are anonymous-visitor POSTs: a flood from one client, or at one notice (which would bury the
+# real ones and block closing it), is refused with 429 (changning_ai.ratelimit). Counted per hour.
 @require_http_methods(["GET", "POST"])
+@ratelimit(group="objection", key="ip", rate="5/h", method="POST")
+@ratelimit(group="objection-notice", key=_notice_key, rate="60/h", method="POST")
 def public_objection(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(
         NoticeEntry.objects.select_related("notice").only(

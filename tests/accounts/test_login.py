@@ -130,3 +130,46 @@ def test_the_header_shows_the_user_my_organisation_and_a_logout_form(client, ali
 def test_a_user_without_a_name_is_shown_by_the_login_they_chose(client, bob):
     client.force_login(bob)
     assert "13900001111" in client.get("/").content.decode()
+
+
+# ---------------------------------------------------------------- where each role lands
+
+from accounts.roles import Role  # noqa: E402
+
+LANDINGS = [
+    ([Role.INTAKE_OFFICER], "/review/intake/"),
+    ([Role.COMMISSION_APPROVER], "/review/applications/"),
+    ([Role.EXPERT_REVIEWER], "/review/my/"),
+    ([Role.FINANCE_OFFICER], "/finance/awards/"),
+    ([Role.FINANCE_APPROVER], "/finance/awards/"),
+    ([Role.SYSTEM_ADMIN], "/manage/users/"),
+    ([Role.SECURITY_ADMIN], "/manage/security/roles/"),
+    ([Role.AUDIT_ADMIN], "/audit/"),
+    # Two roles: the first work in the commission's order (intake before review).
+    ([Role.EXPERT_REVIEWER, Role.INTAKE_OFFICER], "/review/intake/"),
+]
+
+
+@pytest.mark.parametrize(("roles", "landing"), LANDINGS)
+def test_staff_land_on_their_own_work_not_on_the_enterprise_page(client, db, roles, landing):
+    UserFactory(username="staffer", email="staffer@example.com", roles=roles, is_staff=True)
+    response = client.post(URL, {"username": "staffer@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == landing
+
+
+def test_a_next_page_still_wins_over_the_landing(client, db):
+    UserFactory(username="carol", email="carol@example.com", roles=[Role.INTAKE_OFFICER], is_staff=True)
+    response = client.post(URL + "?next=/notices/", {"username": "carol@example.com", "password": PASSWORD})
+    assert response["Location"] == "/notices/"
+
+
+def test_staff_menus_carry_staff_entries_only(client, db, alice):
+    carol = UserFactory(username="carol", roles=[Role.INTAKE_OFFICER], is_staff=True)
+    client.force_login(carol)
+    nav = client.get("/notices/").content.decode().split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+    assert 'href="/review/intake/"' in nav
+    assert "我的申报" not in nav and "我的单位" not in nav and "我的资助" not in nav
+    client.force_login(alice)
+    nav = client.get("/notices/").content.decode().split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+    assert "我的申报" in nav and "我的单位" in nav and "/review/" not in nav

@@ -85,7 +85,10 @@ def test_notify_writes_the_inbox_rows_at_once_and_sends_the_mail_after_commit(
     assert sorted(message.to[0] for message in mail.outbox) == ["erin@example.com", "frank@example.com"]
     message = mail.outbox[0]
     assert message.subject == "申报已受理"
-    assert "CN-2025-0007" in message.body and "http://127.0.0.1:8000/applications/7/" in message.body
+    assert (
+        "CN-2025-0007" in message.body
+        and "https://ai.changning.example.gov.cn/applications/7/" in message.body
+    )
     delivery = Delivery.objects.get(recipient=erin)
     assert (delivery.status, delivery.attempts, delivery.notification.recipient) == ("sent", 1, erin)
     assert delivery.sent_at is not None

@@ -17,7 +17,9 @@ def alice(db):
 
 
 def reset_link(message) -> str:
-    match = re.search(r"http://testserver(/accounts/password-reset/[^/\s]+/[^/\s]+/)", message.body)
+    match = re.search(
+        r"https://ai\.changning\.example\.gov\.cn(/accounts/password-reset/[^/\s]+/[^/\s]+/)", message.body
+    )
     assert match, message.body
     return match.group(1)
 
@@ -92,3 +94,12 @@ def test_a_mobile_only_account_gets_no_email(client, db):
 def test_a_forged_link_is_refused(client, alice):
     response = client.get("/accounts/password-reset/MQ/forged-token/", follow=True)
     assert response.context["validlink"] is False
+
+
+def test_the_link_is_the_portals_address_whatever_host_the_request_named(client, alice, settings):
+    """A forged Host header must not turn the reset link into an attacker's address."""
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    client.post(URL, {"email": "alice@example.com"}, HTTP_HOST="evil.example")
+    body = mail.outbox[0].body
+    assert "evil.example" not in body
+    assert f"{settings.PORTAL_URL}/accounts/password-reset/" in body

@@ -134,7 +134,8 @@ def test_staff_with_an_app_reach_the_page_only_after_a_right_code(client, clock,
 def test_a_code_from_the_previous_or_next_step_is_accepted(client, clock, rex):
     device = app_of(rex)
     log_in(client, "rex")
-    assert client.post(VERIFY, {"code": code_of(device.bin_key, -1)})["Location"] == "/accounts/organization/"
+    # With no `next`, the reviewer lands on his own work once verified.
+    assert client.post(VERIFY, {"code": code_of(device.bin_key, -1)})["Location"] == "/review/my/"
 
 
 def test_a_code_is_not_accepted_twice(client, clock, rex):

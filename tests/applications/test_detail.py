@@ -62,7 +62,7 @@ def test_the_revision_page_shows_what_was_submitted_frozen(client, alice, call):
     client.force_login(alice)
     page = client.get(reverse("applications:revision", args=[application.pk, 1])).content.decode()
     assert "CNAI-2025-7.1-00001 第 1 版" in page
-    assert "<dt>项目自筹投入资金总额</dt><dd>2000000 元</dd>" in page
+    assert "<dt>项目自筹投入资金总额</dt><dd>2,000,000.00 元</dd>" in page
     assert "智能视觉平台研发" in page
     assert "¥600,000.00" in page
     assert "30%" in page  # the engine's steps, as frozen

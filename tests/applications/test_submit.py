@@ -59,7 +59,7 @@ def test_a_complete_draft_shows_facts_matter_ceiling_and_materials_and_can_be_su
     client.force_login(anna)
     page = client.get(submit_url(application)).content.decode()
     assert "提交前需要处理的问题" not in page
-    assert "<dt>项目自筹投入资金总额</dt><dd>2000000 元</dd>" in page
+    assert "<dt>项目自筹投入资金总额</dt><dd>2,000,000.00 元</dd>" in page
     assert "智能视觉平台研发" in page
     assert "¥600,000.00" in page
     assert "credit_commitment.pdf" in page
@@ -205,9 +205,9 @@ def test_a_returned_application_shows_the_reasons_and_resubmits_as_revision_2_ke
         (2, 90_000_000),
     ]
     first = client.get(reverse("applications:revision", args=[application.pk, 1])).content.decode()
-    assert "¥600,000.00" in first and "2000000 元" in first
+    assert "¥600,000.00" in first and "2,000,000.00 元" in first
     second = client.get(reverse("applications:revision", args=[application.pk, 2])).content.decode()
-    assert "¥900,000.00" in second and "3000000 元" in second
+    assert "¥900,000.00" in second and "3,000,000.00 元" in second
 
 
 def test_a_file_replaced_after_return_stays_in_the_first_revision(client, alice, carol, call):

@@ -243,6 +243,23 @@ def test_a_record_shows_every_field_and_its_before_and_after_as_a_table(client, 
     assert "2026-03-02 00:30:00" in html  # Shanghai time
 
 
+def test_roles_and_object_types_are_named_in_words_not_codes(client, audrey, db):
+    """The record keeps the codes (they are hashed into the chain); the pages show what they mean."""
+    dora = UserFactory(username="dora", roles=[Role.COMMISSION_APPROVER, Role.EXPERT_REVIEWER])
+    entry = record("user.update", obj=dora, user=dora)
+    assert entry.roles == "commission_approver,expert_reviewer" and entry.object_type == "accounts.user"
+    client.force_login(audrey)
+    listing = client.get(RECORDS).content.decode()
+    row = listing.split(f'id="record-{entry.seq}"', 1)[1].split("</tr>", 1)[0]
+    assert "审定人员(区科委)、评审专家" in row and "commission_approver" not in row
+    assert "用户 #" in row
+    page = client.get(reverse("audit:record", args=[entry.pk])).content.decode()
+    assert "审定人员(区科委)、评审专家" in page
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("audit:record", args=[entry.pk])).content.decode()
+    assert "Approving officer (District Science and Technology Commission), Expert reviewer" in english
+
+
 def test_a_record_with_only_an_after_side_shows_an_empty_before(client, audrey, db):
     entry = record("user.groups.add", after={"groups": ["applicant"]})
     client.force_login(audrey)
@@ -307,7 +324,7 @@ def test_hostile_text_stays_text_in_the_export(client, audrey, db):
     )
     client.force_login(audrey)
     rows = export_rows(client.get(EXPORT, {"action": "login", "result": "failure"}))
-    assert rows[1][3] == '=HYPERLINK("http://evil.example","x")'
+    assert rows[1][3] == '\'=HYPERLINK("http://evil.example","x")'  # shown as text, never run
     assert rows[1][13] == "a\\x01b\\x1bc"
     sheet = load_workbook(io.BytesIO(client.get(EXPORT, {"action": "login"}).content)).active
     assert sheet.cell(row=2, column=4).data_type == "s"

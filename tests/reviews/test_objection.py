@@ -185,3 +185,76 @@ def test_anonymous_cannot_decide_an_objection(client, published):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     objection.refresh_from_db()
     assert objection.status == Objection.Status.PENDING
+
+
+# ---------------------------------------------------------------- contact, duplicates, floods
+
+
+@pytest.mark.parametrize("contact", ["12345", "电话找我", "1370000111", "alice@", "137 0000 1111 ext 2"])
+def test_a_contact_nobody_can_reach_is_refused_with_a_message(client, published, contact):
+    _notice, entry, _application = published
+    response = client.post(object_url(entry), {**OBJECTOR, "contact": contact})
+    assert response.status_code == 400
+    assert "请填写有效的手机号码(11 位)或电子邮箱" in response.content.decode()
+    assert not Objection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("+86 137-0000-1111", "13700001111"),
+        ("１３７００００１１１１", "13700001111"),  # full-width digits
+        (" Zhao@Example.COM ", "zhao@example.com"),
+    ],
+)
+def test_a_reachable_contact_is_kept_in_one_form(client, published, typed, kept):
+    _notice, entry, _application = published
+    client.post(object_url(entry), {**OBJECTOR, "contact": typed})
+    assert Objection.objects.get().contact == kept
+
+
+def test_the_same_contact_cannot_object_twice_to_one_entry(client, published):
+    _notice, entry, _application = published
+    client.post(object_url(entry), OBJECTOR)
+    again = client.post(object_url(entry), {**OBJECTOR, "contact": "+86 13700001111", "content": "再次提出"})
+    assert again.status_code == 400
+    assert "该联系方式已对此项目提出过异议" in again.content.decode()
+    assert Objection.objects.count() == 1
+
+
+def test_every_objection_reaches_the_approvers(client, published, dora):
+    from accounts.models import Notification
+
+    _notice, entry, _application = published
+    client.post(object_url(entry), OBJECTOR)
+    message = Notification.objects.get(recipient=dora, event="objection.lodged")
+    assert "收到一件异议" in message.subject and "13700001111" not in message.body
+
+
+def test_a_flood_from_one_visitor_gets_429_in_chinese_and_is_audited(client, published):
+    from audit.models import AuditRecord
+
+    _notice, entry, _application = published
+    for n in range(5):
+        response = client.post(object_url(entry), {**OBJECTOR, "contact": f"1370000{n:04d}"})
+        assert response.status_code == 302
+    flooded = client.post(object_url(entry), {**OBJECTOR, "contact": "13700009999"})
+    assert flooded.status_code == 429
+    assert "操作过于频繁" in flooded.content.decode() and flooded["Retry-After"]
+    assert Objection.objects.count() == 5
+    assert AuditRecord.objects.filter(action="ratelimit", result="denied").count() == 1
+    assert client.get(object_url(entry)).status_code == 200  # reading the form is not limited
+
+
+def test_a_flood_at_one_notice_from_many_addresses_is_limited_too(client, published):
+    _notice, entry, _application = published
+    for n in range(60):
+        response = client.post(
+            object_url(entry),
+            {**OBJECTOR, "contact": f"1380000{n:04d}"},
+            REMOTE_ADDR=f"10.0.{n // 200}.{n % 200}",
+        )
+        assert response.status_code == 302, n
+    flooded = client.post(object_url(entry), {**OBJECTOR, "contact": "13900009999"}, REMOTE_ADDR="10.9.9.9")
+    assert flooded.status_code == 429
+    assert Objection.objects.count() == 60

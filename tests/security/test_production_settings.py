@@ -30,6 +30,7 @@ def production_environment(tmp_path: Path, database: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "SECRET_KEY": secrets.token_urlsafe(48)[:64],
         "ALLOWED_HOSTS": HOST,
+        "PORTAL_URL": f"https://{HOST}",
         "DATABASE_URL": database,
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "media"),
