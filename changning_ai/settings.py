@@ -292,6 +292,7 @@ AUDITED_MODELS = [
     "disbursement.PaymentRecord",
     "disbursement.Clawback",
     "disbursement.YearlyClaim",
+    "disbursement.SupportAgreement",
 ]
 CSRF_FAILURE_VIEW = "audit.denials.csrf_failure"
 # Content-Security-Policy (django-csp): no inline script or style anywhere; everything from the portal.

@@ -25,7 +25,7 @@ from .selectors import BatchLine, batch_lines, current_bank_account
 
 
 def notice_context(award: Award) -> dict:
-    application = award.application
+    application = award.application  # None for a support agreement's award: the notice says so
     return {
         "award": award,
         "application": application,

@@ -29,7 +29,7 @@ PURPOSE = gettext_lazy("长宁区人工智能政策扶持资金")
 def purpose(installment: Installment, *, split: bool) -> str:
     """用途: “长宁区人工智能政策扶持资金 7.1 CNAI-2025-7.1-0001”, with “第2期” when the award is split."""
     award = installment.award
-    text = f"{PURPOSE} {award.item.code} {award.application.number}"
+    text = f"{PURPOSE} {award.budget_code} {award.number}"
     if split:
         text += " " + _("第%(n)s期") % {"n": installment.number}
     return text
@@ -60,7 +60,7 @@ def batch_workbook(batch: PaymentBatch) -> tuple[Workbook, int]:
                 account.bank_name if account else "",
                 rules.fen_to_yuan(installment.amount_fen),
                 purpose(installment, split=award.pk in split_awards),
-                award.application.number,
+                award.number,
             ]
         )
         # The account number is text: a number format would turn 19 digits into 6.22E+18.

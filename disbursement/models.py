@@ -63,8 +63,72 @@ class Budget(models.Model):
         return self.confirmed_at is not None
 
 
+# The budget line of 一企一策 support agreements (Art. 10(3)): they belong to no item, so they are paid from
+# their own line, entered and confirmed like an item's (Budget.item_code).
+AGREEMENT_BUDGET_CODE = "一企一策"
+
+
+class SupportAgreement(models.Model):
+    """一企一策 (Art. 10(3)) outside any item: an amount for one organisation with the reason it matters
+    to the district's industrial ecosystem, proposed by 区科委 and decided by a different person at
+    区财政局. Approving it creates its Award (one installment), committed to the 一企一策 budget line."""
+
+    class Area(models.TextChoices):
+        # The three areas 10(3) names; an agreement outside them has no basis in the text.
+        CARRIER = "carrier", _("载体建设")
+        INNOVATION = "innovation", _("企业创新")
+        ENVIRONMENT = "environment", _("环境建设")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待决定")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    number = models.CharField(_("协议编号"), max_length=40, unique=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="support_agreements", verbose_name=_("单位")
+    )
+    title = models.CharField(_("支持事项"), max_length=200)
+    area = models.CharField(_("所属领域"), max_length=12, choices=Area.choices)
+    reason = models.TextField(_("理由(对区域产业生态打造的重大影响)"))
+    amount_fen = models.PositiveBigIntegerField(_("支持金额(分)"))
+    budget_year = models.PositiveSmallIntegerField(_("预算年度"))
+    budget_code = models.CharField(
+        _("预算科目"), max_length=10, default=AGREEMENT_BUDGET_CODE, editable=False
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("提出时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_note = models.TextField(_("决定意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("一企一策支持协议")
+        verbose_name_plural = _("一企一策支持协议")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="agreement_positive"),
+            # Four eyes: whoever proposed it never decides it.
+            models.CheckConstraint(condition=~Q(decided_by=F("proposed_by")), name="agreement_four_eyes"),
+            # Decided means someone decided, at a time; proposed means nobody has yet.
+            models.CheckConstraint(
+                condition=(Q(status="proposed") & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
+                | (~Q(status="proposed") & Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="agreement_decided_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {rules.fen_to_yuan(self.amount_fen)}"
+
+
 class Award(models.Model):
-    """A recognised application's award, from 认定; finance approves it, which commits the budgets."""
+    """A recognised application's award, from 认定, or an approved 一企一策 support agreement's; finance
+    approves it, which commits the budgets. Code that shows or files an award reads `number`,
+    `budget_code`, `subject` and `project_name`, which hold for both sources."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待财政审核")
@@ -72,9 +136,16 @@ class Award(models.Model):
         CLOSED = "closed", _("已拨付完毕")
         CLAWED_BACK = "clawed_back", _("已追回")
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="award"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="awards")
-    item = models.ForeignKey(PolicyItem, on_delete=models.PROTECT, related_name="awards")
+    item = models.ForeignKey(
+        PolicyItem, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+    )
+    agreement = models.OneToOneField(
+        SupportAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="award"
+    )
     # What has been granted so far. For a yearly item (连续补贴三年, 6.1b/6.1c) it is 0 at 认定 and grows by
     # each year's amount when 区科委 accepts that year's claim; the recognised amount stays on the
     # application.
@@ -90,9 +161,59 @@ class Award(models.Model):
         verbose_name = _("资助")
         verbose_name_plural = _("资助")
         ordering = ["-created_at"]
+        constraints = [
+            # One source: an application (and its item) or a support agreement (no item), never both.
+            models.CheckConstraint(
+                condition=(Q(application__isnull=False) & Q(item__isnull=False) & Q(agreement__isnull=True))
+                | (Q(application__isnull=True) & Q(item__isnull=True) & Q(agreement__isnull=False)),
+                name="award_one_source",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.application} {rules.fen_to_yuan(self.amount_fen)}"
+        return f"{self.number} {rules.fen_to_yuan(self.amount_fen)}"
+
+    @property
+    def is_agreement(self) -> bool:
+        return self.agreement_id is not None
+
+    @property
+    def number(self) -> str:
+        """The application's number, or the agreement's."""
+        if self.agreement_id is not None:
+            return self.agreement.number
+        return self.application.number or str(self.application_id)
+
+    @property
+    def budget_code(self) -> str:
+        """The Budget.item_code the award commits to and is paid from."""
+        return self.agreement.budget_code if self.agreement_id is not None else self.item.code
+
+    @property
+    def subject(self) -> str:
+        """What the money is for, beside budget_code: the item's name, or 一企一策's clause."""
+        if self.agreement_id is not None:
+            return str(_("一企一策支持协议(第十条第三款)"))
+        return self.item.display_name
+
+    @property
+    def project_name(self) -> str:
+        return self.agreement.title if self.agreement_id is not None else self.application.project_name
+
+    @property
+    def recognised_fen(self) -> int:
+        """What was recognised (认定): the application's amount — for a yearly run more than granted so far
+        (amount_fen) — or the agreement's."""
+        if self.application_id is not None and self.application.awarded_fen is not None:
+            return self.application.awarded_fen
+        return self.amount_fen
+
+    @property
+    def year(self) -> int:
+        """The call's year, or the agreement's budget year."""
+        if self.agreement_id is not None:
+            return self.agreement.budget_year
+        return self.application.call_item.call.year
 
 
 class Installment(models.Model):

@@ -19,11 +19,11 @@ from accounts.recipients import holders_of, organization_members
 from accounts.roles import Role
 from policies.templatetags.money import fen_yuan
 
-from .models import Award, Installment, PaymentBatch, PaymentRecord
+from .models import Award, Installment, PaymentBatch, PaymentRecord, SupportAgreement
 
 
 def _number(award: Award) -> str:
-    return award.application.number or str(award.application_id)
+    return award.number
 
 
 def award_recognised(award: Award) -> None:
@@ -32,9 +32,9 @@ def award_recognised(award: Award) -> None:
         subject = _("新认定资助待审核:%(number)s") % {"number": _number(award)}
         body = _("申报 %(number)s(%(item)s)已认定,认定金额 %(amount)s,请审核并安排预算。") % {
             "number": _number(award),
-            "item": award.item.name,
+            "item": award.subject,
             # The recognised amount: for a yearly run (年度兑现) nothing is granted until a year is accepted.
-            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
+            "amount": fen_yuan(award.recognised_fen),
         }
     notify(
         event="award.recognised",
@@ -52,7 +52,7 @@ def award_approved(award: Award) -> None:
         subject = _("资助 %(number)s 已经区财政局审核") % {"number": _number(award)}
         body = _("您单位申报 %(number)s 的资助 %(amount)s 已经区财政局审核通过,将按拨付计划分期拨付。") % {
             "number": _number(award),
-            "amount": fen_yuan(award.application.awarded_fen or award.amount_fen),
+            "amount": fen_yuan(award.recognised_fen),
         }
     notify(
         event="award.approved",
@@ -126,7 +126,7 @@ def remind_due_installments(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     due = list(
         Installment.objects.filter(status=Installment.Status.DUE, batch__isnull=True)
-        .select_related("award__application", "award__item")
+        .select_related("award__application", "award__item", "award__agreement")
         .order_by("id")
     )
     for installment in due:
@@ -137,7 +137,7 @@ def remind_due_installments(*, today: date | None = None) -> int:
                 "申报 %(number)s(%(item)s)第%(n)d期 %(amount)s 已到拨付期(%(year)d 年度),请编入拨付批次。"
             ) % {
                 "number": _number(award),
-                "item": award.item.name,
+                "item": award.subject,
                 "n": installment.number,
                 "amount": fen_yuan(installment.amount_fen),
                 "year": installment.year,
@@ -232,4 +232,53 @@ def claim_decided(claim) -> None:
         subject=subject,
         body=body,
         url=reverse("awards:claim", args=[claim.pk]),
+    )
+
+
+# ---------------------------------------------------------------- 一企一策 support agreements (issue 11)
+
+
+def agreement_proposed(agreement: SupportAgreement) -> None:
+    """A proposed agreement waits for a decision: every finance approver but its proposer."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("一企一策支持协议待决定:%(number)s") % {"number": agreement.number}
+        body = _(
+            "%(organization)s 的一企一策支持协议“%(title)s”(%(amount)s,%(year)d 年度预算)已提出,请审核决定。"
+        ) % {
+            "organization": agreement.organization.name,
+            "title": agreement.title,
+            "amount": fen_yuan(agreement.amount_fen),
+            "year": agreement.budget_year,
+        }
+    notify(
+        event="agreement.proposed",
+        key=str(agreement.pk),
+        recipients=holders_of(Role.FINANCE_APPROVER).exclude(pk=agreement.proposed_by_id),
+        subject=subject,
+        body=body,
+        url=reverse("disbursement:agreement", args=[agreement.pk]),
+    )
+
+
+def agreement_decided(agreement: SupportAgreement) -> None:
+    """Its proposer learns the decision (the enterprise hears of an approval through award_approved)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("一企一策支持协议 %(number)s:%(status)s") % {
+            "number": agreement.number,
+            "status": agreement.get_status_display(),
+        }
+        body = _("%(organization)s 的一企一策支持协议“%(title)s”(%(amount)s)%(status)s。%(note)s") % {
+            "organization": agreement.organization.name,
+            "title": agreement.title,
+            "amount": fen_yuan(agreement.amount_fen),
+            "status": agreement.get_status_display(),
+            "note": agreement.decision_note,
+        }
+    notify(
+        event="agreement.decided",
+        key=str(agreement.pk),
+        recipients=[agreement.proposed_by],
+        subject=subject,
+        body=body,
+        url=reverse("disbursement:agreement", args=[agreement.pk]),
     )

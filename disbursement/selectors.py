@@ -16,6 +16,7 @@ from policies.models import PolicyItem, PolicyRound
 from policies.templatetags.money import fen_yuan
 
 from .models import (
+    AGREEMENT_BUDGET_CODE,
     Award,
     BankAccount,
     Budget,
@@ -23,6 +24,7 @@ from .models import (
     Installment,
     PaymentBatch,
     PaymentRecord,
+    SupportAgreement,
     YearlyClaim,
 )
 
@@ -45,12 +47,19 @@ def budget_rows(year: int) -> list[BudgetRow]:
     return [BudgetRow(budget=b, item_name=names.get(b.item_code, ("", 0))[0]) for b in budgets]
 
 
+def _agreement_line() -> str:
+    return _("一企一策支持协议(第十条第三款)")
+
+
 def budget_item_choices() -> list[tuple[str, str]]:
     """Every item code of the policy rounds, with its newest name, in code order (one query)."""
     names: dict[str, str] = {}
     for code, name in PolicyItem.objects.order_by("round__valid_from", "pk").values_list("code", "name"):
         names[code] = name
-    return sorted(names.items(), key=lambda pair: _code_key(pair[0]))
+    return [
+        *sorted(names.items(), key=lambda pair: _code_key(pair[0])),
+        (AGREEMENT_BUDGET_CODE, _agreement_line()),
+    ]
 
 
 AWARD_FILTERS = {
@@ -72,7 +81,7 @@ def award_queue(status: str = "") -> QuerySet[Award]:
         awards = awards.filter(pk__in=Award.objects.filter(AWARD_FILTERS[status]).values("pk"))
     in_force = ~Q(installments__status=Installment.Status.CANCELLED)
     return (
-        awards.select_related("application__call_item__call", "organization", "item")
+        awards.select_related("application__call_item__call", "organization", "item", "agreement")
         .annotate(
             installment_count=Count("installments", filter=in_force),
             paid_fen=Sum(
@@ -98,7 +107,7 @@ def award_detail(pk: int) -> Award:
     try:
         return (
             Award.objects.select_related(
-                "application__call_item__call", "organization", "item", "approved_by"
+                "application__call_item__call", "organization", "item", "approved_by", "agreement"
             )
             .prefetch_related(
                 Prefetch(
@@ -146,10 +155,10 @@ def award_budget_needs(award: Award) -> list[BudgetNeed]:
             needs[installment.year] = needs.get(installment.year, 0) + installment.amount_fen
     rows = {
         (b.year, b.item_code): b
-        for b in Budget.objects.filter(year__in=needs, item_code__in=[award.item.code, ""])
+        for b in Budget.objects.filter(year__in=needs, item_code__in=[award.budget_code, ""])
     }
     return [
-        BudgetNeed(year, needed, rows.get((year, award.item.code)), rows.get((year, "")))
+        BudgetNeed(year, needed, rows.get((year, award.budget_code)), rows.get((year, "")))
         for year, needed in sorted(needs.items())
     ]
 
@@ -203,6 +212,8 @@ def _item_names(codes: set[str], year: int) -> dict[str, tuple[str, int]]:
             names[item.code] = (item.display_name, item.sort_order)
         if covers:
             covering.add(item.code)
+    if AGREEMENT_BUDGET_CODE in codes:  # no item: its line comes after every item's
+        names[AGREEMENT_BUDGET_CODE] = (_agreement_line(), 10_000)
     return names
 
 
@@ -255,7 +266,7 @@ def enterprise_awards(organization: Organization) -> list[Award]:
     Three queries whatever the number of awards (their yearly claims too)."""
     return list(
         Award.objects.filter(organization=organization)
-        .select_related("application", "item")
+        .select_related("application", "item", "agreement")
         .prefetch_related(
             Prefetch("installments", queryset=Installment.objects.order_by("number")),
             Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
@@ -274,7 +285,7 @@ def installment_for(user, pk: int) -> Installment:
     if organization is None:
         raise Http404
     try:
-        return Installment.objects.select_related("award__application").get(
+        return Installment.objects.select_related("award__application", "award__agreement").get(
             pk=pk, award__organization=organization
         )
     except Installment.DoesNotExist as exc:
@@ -345,7 +356,7 @@ def batch_lines(batch: PaymentBatch) -> list[BatchLine]:
     with the account each is paid into. Three queries."""
     installments = list(
         Installment.objects.filter(batch=batch)
-        .select_related("award__application", "award__organization", "award__item")
+        .select_related("award__application", "award__organization", "award__item", "award__agreement")
         .order_by("award__application__number", "number", "pk")
     )
     org_ids = {i.award.organization_id for i in installments}
@@ -369,7 +380,7 @@ def batch_records(batch: PaymentBatch) -> list[PaymentRecord]:
     """Every payment recorded against the batch, paid or failed, in order. One query."""
     return list(
         PaymentRecord.objects.filter(batch=batch)
-        .select_related("installment__award__application", "recorded_by")
+        .select_related("installment__award__application", "installment__award__agreement", "recorded_by")
         .order_by("recorded_at", "pk")
     )
 
@@ -390,7 +401,7 @@ def due_groups() -> list[DueGroup]:
     queries."""
     installments = list(
         Installment.objects.filter(status=Installment.Status.DUE, batch__isnull=True)
-        .select_related("award__application", "award__organization", "award__item")
+        .select_related("award__application", "award__organization", "award__item", "award__agreement")
         .order_by(
             "award__organization__name", "award__organization_id", "award__application__number", "number"
         )
@@ -411,7 +422,7 @@ NOTICE_STATUSES = (Award.Status.APPROVED, Award.Status.CLOSED, Award.Status.CLAW
 
 def _notice_awards():
     return Award.objects.select_related(
-        "application__call_item__call", "organization", "item", "approved_by"
+        "application__call_item__call", "organization", "item", "approved_by", "agreement"
     ).prefetch_related(
         Prefetch("installments", queryset=Installment.objects.order_by("number")),
         Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
@@ -499,3 +510,45 @@ def claim_queue(status: str = YearlyClaim.Status.SUBMITTED) -> QuerySet[YearlyCl
     if status in CLAIM_FILTERS:
         claims = claims.filter(CLAIM_FILTERS[status])
     return claims.order_by("submitted_at", "award_id", "year")
+
+
+# ---------------------------------------------------------------- 一企一策 support agreements (issue 11)
+# (disbursement/views/agreements.py)
+
+
+def agreement_list() -> QuerySet[SupportAgreement]:
+    """Agreements, those waiting for a decision first, then newest; one query per page."""
+    return SupportAgreement.objects.select_related("organization", "proposed_by", "decided_by").order_by(
+        Case(
+            When(status=SupportAgreement.Status.PROPOSED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        "-proposed_at",
+        "-pk",
+    )
+
+
+def agreement_detail(pk: int) -> SupportAgreement:
+    """One agreement with its award (if approved), for the staff page whose role the view has checked; 404
+    if there is none."""
+    try:
+        return SupportAgreement.objects.select_related(
+            "organization", "proposed_by", "decided_by", "award"
+        ).get(pk=pk)
+    except SupportAgreement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def agreement_budget(agreement: SupportAgreement) -> list[Budget]:
+    """The budget rows approving it would commit: the 一企一策 line of its year and the year's total. One
+    query."""
+    return list(
+        Budget.objects.filter(year=agreement.budget_year, item_code__in=[agreement.budget_code, ""]).order_by(
+            "-item_code"
+        )
+    )
+
+
+def organization_choices() -> QuerySet[Organization]:
+    return Organization.objects.order_by("name")

@@ -1,7 +1,13 @@
 """Finance pages under /finance/ (staff). Each area's views module holds its own patterns."""
 
-from .views import budgets, claims, overview, payments
+from .views import agreements, budgets, claims, overview, payments
 
 app_name = "disbursement"
 
-urlpatterns = [*budgets.urlpatterns, *payments.urlpatterns, *overview.urlpatterns, *claims.urlpatterns]
+urlpatterns = [
+    *budgets.urlpatterns,
+    *payments.urlpatterns,
+    *overview.urlpatterns,
+    *claims.urlpatterns,
+    *agreements.urlpatterns,
+]

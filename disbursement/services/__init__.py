@@ -16,6 +16,11 @@ from .claims import return_claim as return_claim
 from .claims import submit_claim as submit_claim
 
 # isort: split
+# 一企一策 support agreements outside any item (issue 11, Art. 10(3)).
+from .agreements import decide_agreement as decide_agreement
+from .agreements import propose_agreement as propose_agreement
+
+# isort: split
 # Bank details, payment batches and payments (helper B's block; re-exported with "as", so it stands alone).
 from .bank import set_bank_account as set_bank_account
 from .payments import approve_batch as approve_batch

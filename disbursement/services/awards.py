@@ -46,7 +46,7 @@ def _settled_status(installment: Installment, today: date) -> str:
 def _lock_award(award: Award) -> Award:
     return (
         Award.objects.select_for_update(of=("self",))
-        .select_related("item", "organization", "application")
+        .select_related("item", "organization", "application", "agreement")
         .get(pk=award.pk)
     )
 
@@ -144,7 +144,7 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
         )
     installments = list(award.installments.filter(status__in=UNPAID).order_by("number"))
     needs = _needs_by_year(installments)
-    commit_to_budgets(needs, award.item.code)
+    commit_to_budgets(needs, award.budget_code)
     today = _today(at)
     for installment in installments:
         status = _settled_status(installment, today)
@@ -283,7 +283,7 @@ def record_clawback(
         for installment in unpaid:
             if installment.pk in cut:
                 uncommit[installment.year] += cut[installment.pk]
-        budgets = lock_budgets(uncommit, award.item.code)
+        budgets = lock_budgets(uncommit, award.budget_code)
         for (year, _code), budget in budgets.items():
             budget.committed_fen -= uncommit[year]
             budget.save(update_fields=["committed_fen"])
@@ -309,10 +309,12 @@ def record_clawback(
     )
     # The application holds what was recognised; a yearly run's later years are granted on top of it (the
     # claims ledger counts them), so the application takes the clawback only up to its recognised amount.
+    # An agreement's award has no application's ceilings to free.
     application = award.application
-    on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
-    if on_application > 0:
-        record_clawback_amount(application=application, amount_fen=on_application)
+    if application is not None:
+        on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
+        if on_application > 0:
+            record_clawback_amount(application=application, amount_fen=on_application)
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (
@@ -370,7 +372,7 @@ def record_recovery(
         )
     already = sum(award.clawbacks.values_list("recovered_fen", flat=True))
     years = _recovery_years(award, already, amount_fen)
-    budgets = lock_budgets(years, award.item.code)
+    budgets = lock_budgets(years, award.budget_code)
     for (year, _code), budget in budgets.items():
         budget.recovered_fen += years[year]
         budget.save(update_fields=["recovered_fen"])

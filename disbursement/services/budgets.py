@@ -21,7 +21,7 @@ from policies.models import PolicyItem
 from policies.templatetags.money import fen_yuan
 from reviews.access import require_role
 
-from ..models import Budget
+from ..models import AGREEMENT_BUDGET_CODE, Budget
 
 FINANCE_STAFF = (Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -89,6 +89,8 @@ def commit_to_budgets(needs: dict[int, int], item_code: str) -> None:
 
 def _check_item_code(item_code: str) -> str:
     item_code = (item_code or "").strip()
+    if item_code == AGREEMENT_BUDGET_CODE:  # 一企一策's own line: agreements outside any item
+        return item_code
     if item_code and not PolicyItem.objects.filter(code=item_code).exists():
         raise ValidationError(_("没有代码为 %(code)s 的政策项目。") % {"code": item_code})
     return item_code

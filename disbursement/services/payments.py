@@ -45,9 +45,7 @@ Due = Installment.Status
 
 def describe(installment: Installment) -> str:
     """“CNAI-2025-7.1-0001 第1期” — how refusals name an installment."""
-    application = installment.award.application
-    number = application.number or application.pk
-    return _("%(number)s 第%(n)s期") % {"number": number, "n": installment.number}
+    return _("%(number)s 第%(n)s期") % {"number": installment.award.number, "n": installment.number}
 
 
 # ---------------------------------------------------------------- batches
@@ -75,7 +73,9 @@ def create_batch(*, actor, installment_ids: Iterable[int]) -> PaymentBatch:
     if not ids:
         raise ValidationError(_("请至少选择一笔待拨付款项。"))
     installments = list(
-        Installment.objects.select_related("award__application", "award__organization").filter(pk__in=ids)
+        Installment.objects.select_related(
+            "award__application", "award__organization", "award__agreement"
+        ).filter(pk__in=ids)
     )
     if len(installments) != len(ids):
         raise ValidationError(_("所选款项不存在或已被删除,请刷新后重试。"))
@@ -136,7 +136,9 @@ def _release(batch: PaymentBatch) -> int:
     """The batch's unpaid installments back to due, out of the batch. The caller holds the batch row lock,
     under which alone an installment enters or leaves a batch, so the rows read here are the rows updated."""
     batched = list(
-        Installment.objects.select_related("award__application").filter(batch=batch, status=Due.BATCHED)
+        Installment.objects.select_related("award__application", "award__agreement").filter(
+            batch=batch, status=Due.BATCHED
+        )
     )
     released = Installment.objects.filter(
         pk__in=[i.pk for i in batched], batch=batch, status=Due.BATCHED
@@ -211,7 +213,9 @@ def return_batch(*, actor, batch: PaymentBatch, reason: str) -> PaymentBatch:
 
 def _fresh(installment: Installment) -> Installment:
     try:
-        return Installment.objects.select_related("award__item", "award__application").get(pk=installment.pk)
+        return Installment.objects.select_related(
+            "award__item", "award__application", "award__agreement"
+        ).get(pk=installment.pk)
     except Installment.DoesNotExist:
         raise ValidationError(_("款项不存在。")) from None
 
@@ -235,7 +239,7 @@ def _move_budget(installment: Installment) -> None:
     entered after that approval never committed it: there the payment takes what is committed (at most
     the amount) and adds the amount to paid, refused with the figures if the total has no room for it.
     """
-    code = installment.award.item.code
+    code = installment.award.budget_code
     rows = lock_budgets([installment.year], code)
     item_row = rows.get((installment.year, code))
     amount = installment.amount_fen
@@ -280,7 +284,7 @@ def _finish(batch: PaymentBatch, award_id: int) -> None:
         if closed:
             audit.record(
                 "award.update",
-                obj=Award.objects.select_related("application").get(pk=award_id),
+                obj=Award.objects.select_related("application", "agreement").get(pk=award_id),
                 before={"status": Award.Status.APPROVED},
                 after={"status": Award.Status.CLOSED},
             )

@@ -229,7 +229,7 @@ def batch_return(request: HttpRequest, pk: int) -> HttpResponse:
 def _installment_of(batch: PaymentBatch, installment_pk: int) -> Installment:
     """An installment paid (or attempted) in this batch: still in it, or failed out of it; else 404."""
     found = (
-        Installment.objects.select_related("award__application")
+        Installment.objects.select_related("award__application", "award__agreement")
         .filter(Q(batch=batch) | Q(payments__batch=batch), pk=installment_pk)
         .distinct()
         .first()
@@ -263,7 +263,7 @@ def payment_paid(request: HttpRequest, pk: int, installment_pk: int) -> HttpResp
             request,
             _("已记录拨付:%(number)s 第%(n)s期,凭证号 %(voucher)s。")
             % {
-                "number": installment.award.application.number,
+                "number": installment.award.number,
                 "n": installment.number,
                 "voucher": record.voucher_no,
             },
@@ -290,7 +290,7 @@ def payment_failed(request: HttpRequest, pk: int, installment_pk: int) -> HttpRe
         messages.warning(
             request,
             _("已记录拨付失败:%(number)s 第%(n)s期,款项恢复为待拨付,可纳入以后的批次。")
-            % {"number": installment.award.application.number, "n": installment.number},
+            % {"number": installment.award.number, "n": installment.number},
         )
     return redirect("disbursement:batch", pk=batch.pk)
 
@@ -312,7 +312,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(award) -> HttpResponse:
-    filename = f"资金拨付通知-{award.application.number or award.pk}.pdf"
+    filename = f"资金拨付通知-{award.number}.pdf"
     response = pdf_response(award_notice_pdf(award), filename)
     audit.record("document.download", obj=award, detail=filename)
     return response

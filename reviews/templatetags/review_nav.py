@@ -1,6 +1,6 @@
 """The staff part of the main navigation: 受理, 评审分配, 我的评审, 预算看板, 预算管理, 资助审核,
-年度兑现核查, and the three administrators' pages (用户管理; 角色管理, 登录锁定, 密码策略; 审计日志,
-校验哈希链) — each only for its roles."""
+年度兑现核查, 一企一策, and the three administrators' pages (用户管理; 角色管理, 登录锁定, 密码策略;
+审计日志, 校验哈希链) — each only for its roles."""
 
 from __future__ import annotations
 
@@ -80,6 +80,17 @@ LINKS = (
             "disbursement:claim_accept",
             "disbursement:claim_return",
             "disbursement:claim_refuse",
+        },
+    ),
+    (
+        (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER),
+        "disbursement:agreements",
+        _("一企一策"),
+        {
+            "disbursement:agreements",
+            "disbursement:agreement_new",
+            "disbursement:agreement",
+            "disbursement:agreement_decide",
         },
     ),
     (

@@ -120,9 +120,9 @@ def test_a_split_award_names_the_installment_in_the_purpose():
 
     installment = SimpleNamespace(
         number=2,
-        award=SimpleNamespace(
-            item=SimpleNamespace(code="6.1b"), application=SimpleNamespace(number="CNAI-X")
-        ),
+        # The purpose reads what both an application's and an agreement's award answer (Award.budget_code,
+        # Award.number).
+        award=SimpleNamespace(budget_code="6.1b", number="CNAI-X"),
     )
     assert purpose(installment, split=True) == "长宁区人工智能政策扶持资金 6.1b CNAI-X 第2期"
     assert purpose(installment, split=False) == "长宁区人工智能政策扶持资金 6.1b CNAI-X"

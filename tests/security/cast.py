@@ -374,3 +374,27 @@ class Cast:
             amount_fen=yuan("100,000"),
             description="项目未按期验收",
         )
+
+    # ---------------------------------------------------------------- 一企一策 support agreements (issue 11)
+
+    @cached_property
+    def agreement_line(self) -> None:
+        from disbursement.models import AGREEMENT_BUDGET_CODE
+
+        confirmed_budget(
+            2025, AGREEMENT_BUDGET_CODE, "5,000,000", entered_by=self.dora, confirmed_by=self.fay
+        )
+
+    @cached_property
+    def proposed_agreement(self):
+        """dora's proposal for 甲公司 (¥1,000,000 from the 2025 一企一策 line), waiting for 区财政局."""
+        self.agreement_line
+        return finance.propose_agreement(
+            actor=self.dora,
+            organization=self.org_a,
+            title="大模型开源社区建设",
+            area="environment",
+            reason="对区域人工智能产业生态打造有重大影响",
+            amount_fen=yuan("1,000,000"),
+            budget_year=2025,
+        )

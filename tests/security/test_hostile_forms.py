@@ -937,6 +937,42 @@ def _(cast):
     return Form(cast.audrey, reverse("audit:verify"), {"confirm": hostile()})
 
 
+# 一企一策 support agreements (issue 11)
+
+
+@form("disbursement:agreement_new")
+def _(cast):
+    from disbursement.models import SupportAgreement
+
+    cast.agreement_line
+    return Form(
+        cast.dora,
+        reverse("disbursement:agreement_new"),
+        {
+            "organization": value(cast.org_a.pk),
+            "title": value("具身智能创新中心"),
+            "area": value(*SupportAgreement.Area.values),
+            "reason": value("对区域产业生态打造有重大影响"),
+            "amount": value("1000000", "0.01", "1234567.89"),
+            "budget_year": value("2025", "2026"),
+        },
+        [SupportAgreement, Award, Budget],
+    )
+
+
+@form("disbursement:agreement_decide")
+def _(cast):
+    from disbursement.models import SupportAgreement
+
+    agreement = cast.proposed_agreement
+    return Form(
+        cast.fred,
+        reverse("disbursement:agreement_decide", args=[agreement.pk]),
+        {"decision": value("approve", "reject"), "note": value("同意", "")},
+        [SupportAgreement, Award, Installment, Budget],
+    )
+
+
 # ---------------------------------------------------------------- sending and checking
 
 

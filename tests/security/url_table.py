@@ -178,6 +178,11 @@ disbursement:batch_export               L     403   403   403   403   403   403 
 disbursement:batch_sheet                L     403   403   403   403   403   403   200   200   403   403   403
 disbursement:award_notice               L     403   403   403   403   403   200   200   200   403   403   403
 disbursement:dashboard                  L     403   403   403   403   403   200   200   200   403   403   403
+# 一企一策 support agreements: 区科委's approver proposes, 区财政局's approver decides, the three read them.
+disbursement:agreements                 L     403   403   403   403   403   200   200   200   403   403   403
+disbursement:agreement_new              L     403   403   403   403   403   200   403   403   403   403   403
+disbursement:agreement                  L     403   403   403   403   403   200   200   200   403   403   403
+disbursement:agreement_decide           L     403   403   403   403   403   403   403   405   403   403   403
 
 # The enterprise's awards and bank details: its own organisation only.
 awards:mine                             L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
@@ -418,6 +423,10 @@ disbursement:batch_export               L     403   403   403   403   403   403 
 disbursement:batch_sheet                L     403   403   403   403   403   403   405   405   403   403   403
 disbursement:award_notice               L     403   403   403   403   403   405   405   405   403   403   403
 disbursement:dashboard                  L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:agreements                 L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:agreement_new              L     403   403   403   403   403   400   403   403   403   403   403
+disbursement:agreement                  L     403   403   403   403   403   405   405   405   403   403   403
+disbursement:agreement_decide           L     403   403   403   403   403   403   403   400   403   403   403
 
 # The enterprise's awards and bank details: its own organisation only.
 awards:mine                             L     405   405   405   405   405   405   405   405   405   405   405

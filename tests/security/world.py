@@ -47,6 +47,7 @@ from disbursement.models import (
     Clawback,
     Installment,
     PaymentBatch,
+    SupportAgreement,
     YearlyClaim,
 )
 from policies.models import PolicyItem, PolicyRound, RecordedAward
@@ -122,6 +123,7 @@ class World:
     # 年度兑现: a yearly claim on A's award, open in its window, with a rent proof on file.
     yearly_claim: YearlyClaim | None = None
     kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agreement: SupportAgreement | None = None  # A's 一企一策 agreement, proposed, awaiting 区财政局
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -245,6 +247,16 @@ def build_world(time_machine) -> World:
     finance.submit_batch(actor=officer, batch=batch)
     finance.approve_batch(actor=finance_approver, batch=batch)
     paid_installment = installments[0]
+    # Proposed while A is still in good standing (the clawback below leaves money owed: Art. 2).
+    agreement = finance.propose_agreement(
+        actor=approver,
+        organization=org_a,
+        title="大模型开源社区建设",
+        area=SupportAgreement.Area.ENVIRONMENT,
+        reason="对区域人工智能产业生态打造有重大影响",
+        amount_fen=1_000_000_00,
+        budget_year=2025,
+    )
     finance.record_payment(
         actor=officer,
         batch=batch,
@@ -354,6 +366,7 @@ def build_world(time_machine) -> World:
         .first(),
         membership_request=membership_request,
         extra_users={"approver2": approver2, "reviewer_other": other_reviewer, "anna": joiner},
+        agreement=agreement,
     )
     # A's award is a one-off 7.1: the claim is made directly on it so that every claim URL has an object
     # of A's to probe (the yearly flow itself is tested in tests/disbursement/test_claims.py).
@@ -425,6 +438,9 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "disbursement:award_notice": {"pk": world.award.pk},
         # the enterprise's awards
         "awards:notice_pdf": {"award_pk": world.award.pk},
+        # 一企一策 support agreements (issue 11)
+        "disbursement:agreement": {"pk": world.agreement.pk},
+        "disbursement:agreement_decide": {"pk": world.agreement.pk},
         # the three administrators' pages (/manage/, /audit/): A's administrator's account, a record of
         # the trail about A's late application
         "administration:user_edit": {"pk": world.users["applicant_a"].pk},
