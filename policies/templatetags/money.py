@@ -25,7 +25,10 @@ def yuan(value: object, style: str = "") -> str:
         return ""
     if not amount.is_finite():
         return ""
-    amount = rules.round_fen(amount)
+    try:
+        amount = rules.round_fen(amount)
+    except InvalidOperation:
+        return ""  # beyond the precision of the context (a hostile 10^30): no figure rather than an error
     sign = "-" if amount < 0 else ""
     digits = f"{abs(amount):,.2f}"
     return f"{sign}{digits}" if style == "bare" else f"{sign}¥{digits}"

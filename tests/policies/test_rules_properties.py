@@ -6,6 +6,7 @@ runs each property many times against the same pure data, with no database work 
 
 import io
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -200,8 +201,11 @@ def test_amount_never_exceeds_what_is_left_of_the_running_ceiling(rules, code, d
 def test_same_matter_total_never_exceeds_the_single_entitlement(rule, raw):
     """Art. 10(2): what this item adds for a matter is at most its entitlement minus what was paid for it."""
     other = Decimal(raw.get(OTHER_POLICY_AWARDS, "0"))
-    # The entitlement: what this item pays for these facts with nothing awarded anywhere yet.
-    entitlement = quoted(rule, raw, prior_awards=ZERO, other_policy_awards=ZERO).amount
+    # The entitlement: what this item pays for these facts with nothing awarded anywhere yet. A condition
+    # the text sets on the first award only (8(4) 首次) binds nothing once something was paid, so the
+    # entitlement of a follow-up (晋档补差) is the item's as if that first award had met it.
+    first = replace(rule, conditions=tuple(c for c in rule.conditions if not c.first_award_only))
+    entitlement = quoted(first, raw, prior_awards=ZERO, other_policy_awards=ZERO).amount
     result = quoted(rule, raw)
     assert result.amount <= max(ZERO, entitlement - other)
 

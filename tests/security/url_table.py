@@ -32,6 +32,13 @@ REDIRECTS = {
     "policies:home": ">home",
     "admin:index": ">admin",
     "accounts:organization": ">org",
+    # Where each staff role lands after login (accounts.roles.ROLE_HOMES).
+    "reviews:intake_queue": ">intake",
+    "reviews:decision_queue": ">decisions",
+    "reviews:my_assignments": ">my",
+    "disbursement:awards": ">fin-awards",
+    "administration:users": ">users",
+    "audit:records": ">audit",
     "accounts:members": ">members",
     "accounts:inbox": ">inbox",
     "accounts:two_factor": ">2fa",
@@ -85,7 +92,7 @@ set_language                            >home
 
 # Accounts. Staff have no organisation: its pages are 404 to them (nothing of theirs to show).
 accounts:signup                         200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
-accounts:login                          200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:login                          200   >org  >org  >intake >my   >my   >decisions >fin-awards >fin-awards >users >roles >audit
 accounts:logout                         405
 accounts:password_reset                 200
 accounts:password_reset_done            200
@@ -109,7 +116,7 @@ accounts:password_change                L     200   200   200   200   200   200 
 accounts:password_change_done           L     200   200   200   200   200   200   200   200   200   200   200
 accounts:two_factor                     L     200   200   200   200   200   200   200   200   200   200   200
 accounts:two_factor_setup               L     200   200   200   200   200   200   200   200   200   200   200
-accounts:two_factor_verify              L     >2fa-setup >2fa-setup >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:two_factor_verify              L     >2fa-setup >2fa-setup >intake >my   >my   >decisions >fin-awards >fin-awards >users >roles >audit
 accounts:two_factor_recovery_codes      L     >2fa  >2fa  >2fa  >2fa  >2fa  >2fa  >2fa  >2fa  >2fa  >2fa  >2fa
 accounts:two_factor_regenerate          L     405   405   405   405   405   405   405   405   405   405   405
 accounts:two_factor_disable             L     405   405   405   405   405   405   405   405   405   405   405
@@ -330,7 +337,7 @@ set_language                            >home
 
 # Accounts. Staff have no organisation: its pages are 404 to them (nothing of theirs to show).
 accounts:signup                         200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
-accounts:login                          200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:login                          200   >org  >org  >intake >my   >my   >decisions >fin-awards >fin-awards >users >roles >audit
 accounts:logout                         >home
 accounts:password_reset                 200
 accounts:password_reset_done            405
@@ -354,7 +361,7 @@ accounts:password_change                L     200   200   200   200   200   200 
 accounts:password_change_done           L     405   405   405   405   405   405   405   405   405   405   405
 accounts:two_factor                     L     405   405   405   405   405   405   405   405   405   405   405
 accounts:two_factor_setup               L     400   400   400   400   400   400   400   400   400   400   400
-accounts:two_factor_verify              L     >2fa-setup >2fa-setup >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:two_factor_verify              L     >2fa-setup >2fa-setup >intake >my   >my   >decisions >fin-awards >fin-awards >users >roles >audit
 accounts:two_factor_recovery_codes      L     405   405   405   405   405   405   405   405   405   405   405
 accounts:two_factor_regenerate          L     403   403   >2fa-codes >2fa-codes >2fa-codes >2fa-codes >2fa-codes >2fa-codes >2fa-codes >2fa-codes >2fa-codes
 accounts:two_factor_disable             L     >2fa  >2fa  403   403   403   403   403   403   403   403   403
