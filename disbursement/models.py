@@ -269,6 +269,9 @@ class BankAccount(models.Model):
     bank_name = models.CharField(_("开户银行"), max_length=100)
     account_name = models.CharField(_("账户名称"), max_length=200)
     account_number = models.CharField(_("银行账号"), max_length=40)
+    # 开户行联行号 (CNAPS): the bank file routes the transfer by it. Blank only on accounts recorded before
+    # it was asked for; such a payee stops the bank file until the administrator records it.
+    bank_code = models.CharField(_("开户行联行号"), max_length=12, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField()
     is_current = models.BooleanField(default=True)
@@ -344,6 +347,7 @@ class PaymentRecord(models.Model):
     bank_name = models.CharField(max_length=100, blank=True)
     account_name = models.CharField(max_length=200, blank=True)
     account_number = models.CharField(max_length=40, blank=True)
+    bank_code = models.CharField(max_length=12, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 
