@@ -1,7 +1,7 @@
-"""The bank-ready Excel file of a batch (代发/批量转账): a header block (batch, payer, count, total) apart from
-the payments, one row per payment with 收款人名称, 收款账号, 开户行名称, 开户行联行号, 金额, 用途; the total equal
-to the rows and the batch to the fen, for odd amounts too; hostile names as text; refused when a payee
-cannot be paid."""
+"""The bank-ready Excel file of a batch (代发/批量转账): a header block (batch, payer, count, total)
+apart from the payments, one row per payment with 收款人名称, 收款账号, 开户行名称, 开户行联行号, 金额,
+用途; the total equal to the rows and the batch to the fen, for odd amounts too; hostile names as text;
+refused when a payee cannot be paid."""
 
 from __future__ import annotations
 
