@@ -261,6 +261,27 @@ class Installment(models.Model):
     def __str__(self) -> str:
         return f"{self.award} #{self.number}"
 
+    # 拨付中 says the money is on its way; that is only true once a finance approver has approved the batch
+    # (four eyes). Before, the installment is in a batch still being prepared or reviewed. Both labels read
+    # self.batch: the selectors behind the pages load it with the installment (select_related).
+    @property
+    def in_unapproved_batch(self) -> bool:
+        return (
+            self.status == self.Status.BATCHED
+            and self.batch_id is not None
+            and self.batch.status not in (PaymentBatch.Status.APPROVED, PaymentBatch.Status.DONE)
+        )
+
+    @property
+    def status_label(self) -> str:
+        """For staff: 批次审核中 until the batch is approved, then 拨付中."""
+        return _("批次审核中") if self.in_unapproved_batch else self.get_status_display()
+
+    @property
+    def enterprise_status_label(self) -> str:
+        """For the enterprise (its pages and the notice): still 待拨付 until the batch is approved."""
+        return self.Status.DUE.label if self.in_unapproved_batch else self.get_status_display()
+
 
 class BankAccount(models.Model):
     """The organisation's receiving account. A change adds a row; the latest is current."""
