@@ -173,6 +173,16 @@ if not PORTAL_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"PORTAL_URL must start with https:// (or http://): {PORTAL_URL!r}")
 PORTAL_URL = PORTAL_URL.rstrip("/")
 
+# The payer of the bank file's header block (disbursement/exports.py): 区财政局's paying account. The
+# defaults are demo values, marked as such, so a demo file can never be mistaken for a real instruction.
+PAYER_ACCOUNT_NAME = env.str("PAYER_ACCOUNT_NAME", default="上海市长宁区财政局(演示)")
+PAYER_ACCOUNT_NUMBER = env.str("PAYER_ACCOUNT_NUMBER", default="0000000000000000")
+PAYER_BANK = env.str("PAYER_BANK", default="演示银行上海长宁支行")
+# The bank's file layout: disbursement/bank_layouts/<name>.json. Another bank's template is a new file.
+BANK_LAYOUT = env.str("BANK_LAYOUT", default="default")
+if not (BASE_DIR / "disbursement" / "bank_layouts" / f"{BANK_LAYOUT}.json").is_file():
+    raise ImproperlyConfigured(f"BANK_LAYOUT names no file in disbursement/bank_layouts/: {BANK_LAYOUT!r}")
+
 # Official documents are signed (PAdES) with the commission's key and certificate, PEM files named here;
 # `make run` makes a self-signed demo pair (manage.py demo_signing_certificate). Unset: unsigned, and said so.
 DOCUMENT_SIGNING_KEY = env.str("DOCUMENT_SIGNING_KEY", default="")

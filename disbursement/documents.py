@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from applications.models import private_storage
-from policies.documents import amount_words, render_pdf
+from policies.documents import amount_words, document_number, render_pdf
 
 from .models import Award, Installment, PaymentBatch
 from .selectors import BatchLine, batch_lines, current_bank_account
@@ -26,6 +26,7 @@ from .selectors import BatchLine, batch_lines, current_bank_account
 
 def notice_context(award: Award) -> dict:
     application = award.application  # None for a support agreement's award: the notice says so
+    issued_on = timezone.localdate(award.approved_at) if award.approved_at else None
     return {
         "award": award,
         "application": application,
@@ -35,7 +36,10 @@ def notice_context(award: Award) -> dict:
         "claims": list(award.claims.all()),
         "capitals": amount_words(award.amount_fen),
         "account": current_bank_account(award.organization),
-        "issued_on": timezone.localdate(award.approved_at) if award.approved_at else None,
+        "issued_on": issued_on,
+        # Issued on the first copy and the same on every later one; its year is the approval's, the date
+        # the notice bears. (The notice exists only for an approved award: selectors.notice_award.)
+        "doc_number": document_number("award_notice", f"award:{award.pk}", on=issued_on),
     }
 
 
@@ -58,8 +62,14 @@ def batch_sheet_filename(batch: PaymentBatch) -> str:
 
 def batch_sheet_context(batch: PaymentBatch, lines: list[BatchLine]) -> dict:
     total_fen = sum(line.installment.amount_fen for line in lines)
+    # The sheet is a working paper until a finance approver approves the batch; only then is it an
+    # outgoing document with a 文号 (of the approval's year), so drafts do not use up numbers.
+    approved_on = timezone.localdate(batch.approved_at) if batch.approved_at else None
     return {
         "batch": batch,
+        "doc_number": (
+            document_number("batch_sheet", f"batch:{batch.pk}", on=approved_on) if approved_on else None
+        ),
         "lines": lines,
         "total_fen": total_fen,
         "capitals": amount_words(total_fen),

@@ -1,29 +1,61 @@
-"""A payment batch as an Excel sheet in the bank's column layout (批量代发), with a total row.
+"""A payment batch as the bank's 代发/批量转账 file: a header block, then one row per payment.
 
-Columns: 收款人 (the account name), 收款账号 (in full: this file goes to the bank), 开户银行, 金额(元) as a
-number to the fen shown with two decimals, 用途, 申报编号. The account is the one the batch pays into
-(selectors.batch_accounts: current until approval, then frozen at the approval). The total is the sum of
-the rows in integer fen, written as a value (not a formula) so a bank's import and any reader see it;
-it equals the batch sum.
+The layout is data, not code: disbursement/bank_layouts/<name>.json (settings.BANK_LAYOUT) names the header
+fields and the columns, each by a value this module knows (HEADER_VALUES, LINE_VALUES). Another bank's
+template is a new file. The default file has the header block (批次号, 付款单位, 付款账号, 付款开户行, 笔数,
+金额合计), a blank row, the column titles and one row per payment: 收款人名称, 收款账号, 开户行名称,
+开户行联行号, 金额, 用途. The total stands in the header block, never among the payments: a bank's import
+reads every row below the titles as a payee.
+
+The account is the one the batch pays into (selectors.batch_accounts: current until approval, then frozen
+at the approval). The file is refused (ValidationError, nothing written) when a payee has no account, no
+valid account number or no 联行号 — the bank would bounce the whole file — or when the rows do not add up
+to the batch's total to the fen. Every text cell goes through audit.xlsx.safe: a payee name is typed by an
+enterprise and must not run as a formula on a finance officer's machine.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from audit.xlsx import safe, safe_row
 from policies import rules
 
 from .models import Installment, PaymentBatch
-from .selectors import batch_lines
+from .selectors import BatchLine, batch_lines
+from .services.bank import ACCOUNT_NUMBER_RE, BANK_CODE_RE
 
 MONEY = "#,##0.00"
-AMOUNT_COLUMN = 4
+TEXT = "@"
 PURPOSE = gettext_lazy("长宁区人工智能政策扶持资金")
+LAYOUT_DIR = Path(__file__).resolve().parent / "bank_layouts"
+
+# What a layout may name, and how each value is kept: money as a number shown to the fen, account numbers
+# and codes as text (a number format would turn 19 digits into 6.22E+18 and drop a leading zero).
+HEADER_VALUES = {"batch_number", "payer_name", "payer_account", "payer_bank", "count", "total", "approved_on"}
+LINE_VALUES = {
+    "account_name",
+    "account_number",
+    "bank_name",
+    "bank_code",
+    "amount",
+    "purpose",
+    "award_number",
+}
+MONEY_VALUES = {"total", "amount"}
+TEXT_VALUES = {"payer_account", "account_number", "bank_code"}
 
 
 def purpose(installment: Installment, *, split: bool) -> str:
@@ -35,47 +67,124 @@ def purpose(installment: Installment, *, split: bool) -> str:
     return text
 
 
-def batch_workbook(batch: PaymentBatch) -> tuple[Workbook, int]:
-    """The workbook and the batch's total in fen (the sum of its rows)."""
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    sheet_title: str
+    header_fields: list[dict]
+    columns: list[dict]
+    blank_rows_after_header: int = 1
+
+
+@cache
+def load_layout(name: str) -> Layout:
+    """A layout file, checked once: an unknown value name is a deployment error, found at the first export."""
+    data = json.loads((LAYOUT_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    layout = Layout(
+        name=data["name"],
+        sheet_title=data.get("sheet_title", ""),
+        header_fields=list(data["header_fields"]),
+        columns=list(data["columns"]),
+        blank_rows_after_header=int(data.get("blank_rows_after_header", 1)),
+    )
+    unknown = {f["value"] for f in layout.header_fields} - HEADER_VALUES
+    unknown |= {c["value"] for c in layout.columns} - LINE_VALUES
+    if unknown:
+        raise ValueError(f"bank layout {name!r} names unknown values: {sorted(unknown)}")
+    return layout
+
+
+def check_lines(lines: list[BatchLine]) -> None:
+    """Refuse, naming each payee, a file the bank would bounce."""
+    problems = []
+    for line in lines:
+        award = line.installment.award
+        who = f"{award.organization.name}({award.number})"
+        account = line.account
+        if account is None:
+            problems.append(_("%(who)s 尚未登记收款账户。") % {"who": who})
+            continue
+        if not ACCOUNT_NUMBER_RE.match(account.account_number):
+            problems.append(_("%(who)s 的银行账号不是8至32位数字,请单位管理员更正。") % {"who": who})
+        if not BANK_CODE_RE.match(account.bank_code):
+            problems.append(_("%(who)s 的收款账户缺少开户行联行号(12位),请单位管理员补填。") % {"who": who})
+    if problems:
+        raise ValidationError(problems)
+
+
+def batch_workbook(batch: PaymentBatch, *, layout: str | None = None) -> tuple[Workbook, int]:
+    """The workbook and the batch's total in fen. ValidationError if the file would not be paid as it is."""
+    spec = load_layout(layout or settings.BANK_LAYOUT)
     lines = batch_lines(batch)
+    check_lines(lines)
+    total_fen = sum(line.installment.amount_fen for line in lines)
+    # The rows are written in yuan; checked back in fen against the database's own sum, so a rounding or a
+    # line lost between the two reads never reaches the bank as a file whose header and rows disagree.
+    batch_fen = Installment.objects.filter(batch=batch).aggregate(s=Sum("amount_fen"))["s"] or 0
+    written_fen = sum(int(rules.fen_to_yuan(line.installment.amount_fen) * 100) for line in lines)
+    if not (total_fen == batch_fen == written_fen):
+        raise ValidationError(
+            _("拨付文件金额合计与批次合计不一致(%(rows)s 分 / %(batch)s 分),未生成文件。")
+            % {"rows": written_fen, "batch": batch_fen}
+        )
+
     split_awards = _split_award_ids(lines)
+    header_values = {
+        "batch_number": batch.number,
+        "payer_name": settings.PAYER_ACCOUNT_NAME,
+        "payer_account": settings.PAYER_ACCOUNT_NUMBER,
+        "payer_bank": settings.PAYER_BANK,
+        "count": len(lines),
+        "total": rules.fen_to_yuan(total_fen),
+        "approved_on": batch.approved_at.date().isoformat() if batch.approved_at else "",
+    }
+
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = batch.number[:31]
-    headers = [_("收款人"), _("收款账号"), _("开户银行"), _("金额(元)"), _("用途"), _("申报编号")]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    sheet.title = (spec.sheet_title or batch.number)[:31]
+    for field in spec.header_fields:
+        sheet.append(safe_row([field["label"], header_values[field["value"]]]))
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        _format(sheet.cell(sheet.max_row, 2), field["value"])
+    for _blank in range(spec.blank_rows_after_header):
+        sheet.append([])
 
-    total_fen = 0
+    sheet.append(safe_row([column["title"] for column in spec.columns]))
+    title_row = sheet.max_row
+    for cell in sheet[title_row]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = f"A{title_row + 1}"
+
     for line in lines:
-        installment = line.installment
-        award = installment.award
-        account = line.account
-        sheet.append(
-            [
-                account.account_name if account else "",
-                account.account_number if account else "",
-                account.bank_name if account else "",
-                rules.fen_to_yuan(installment.amount_fen),
-                purpose(installment, split=award.pk in split_awards),
-                award.number,
-            ]
-        )
-        # The account number is text: a number format would turn 19 digits into 6.22E+18.
-        sheet.cell(sheet.max_row, 2).number_format = "@"
-        sheet.cell(sheet.max_row, AMOUNT_COLUMN).number_format = MONEY
-        total_fen += installment.amount_fen
+        values = _line_values(line, split=line.installment.award_id in split_awards)
+        sheet.append([safe(values[column["value"]]) for column in spec.columns])
+        for index, column in enumerate(spec.columns, start=1):
+            _format(sheet.cell(sheet.max_row, index), column["value"])
 
-    sheet.append([_("合计"), "", "", rules.fen_to_yuan(total_fen), _("共 %(n)s 笔") % {"n": len(lines)}, ""])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    sheet.cell(sheet.max_row, AMOUNT_COLUMN).number_format = MONEY
-
-    for index, width in enumerate([30, 26, 30, 16, 48, 24], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    for index, column in enumerate(spec.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.get("width", 20)
     return workbook, total_fen
+
+
+def _line_values(line: BatchLine, *, split: bool) -> dict:
+    installment = line.installment
+    account = line.account
+    return {
+        "account_name": account.account_name,
+        "account_number": account.account_number,
+        "bank_name": account.bank_name,
+        "bank_code": account.bank_code,
+        "amount": rules.fen_to_yuan(installment.amount_fen),
+        "purpose": purpose(installment, split=split),
+        "award_number": installment.award.number,
+    }
+
+
+def _format(cell, value_name: str) -> None:
+    if value_name in MONEY_VALUES:
+        cell.number_format = MONEY
+    elif value_name in TEXT_VALUES:
+        cell.number_format = TEXT
 
 
 def _split_award_ids(lines) -> set[int]:

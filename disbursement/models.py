@@ -261,6 +261,27 @@ class Installment(models.Model):
     def __str__(self) -> str:
         return f"{self.award} #{self.number}"
 
+    # 拨付中 says the money is on its way; that is only true once a finance approver has approved the batch
+    # (four eyes). Before, the installment is in a batch still being prepared or reviewed. Both labels read
+    # self.batch: the selectors behind the pages load it with the installment (select_related).
+    @property
+    def in_unapproved_batch(self) -> bool:
+        return (
+            self.status == self.Status.BATCHED
+            and self.batch_id is not None
+            and self.batch.status not in (PaymentBatch.Status.APPROVED, PaymentBatch.Status.DONE)
+        )
+
+    @property
+    def status_label(self) -> str:
+        """For staff: 批次审核中 until the batch is approved, then 拨付中."""
+        return _("批次审核中") if self.in_unapproved_batch else self.get_status_display()
+
+    @property
+    def enterprise_status_label(self) -> str:
+        """For the enterprise (its pages and the notice): still 待拨付 until the batch is approved."""
+        return self.Status.DUE.label if self.in_unapproved_batch else self.get_status_display()
+
 
 class BankAccount(models.Model):
     """The organisation's receiving account. A change adds a row; the latest is current."""
@@ -269,6 +290,9 @@ class BankAccount(models.Model):
     bank_name = models.CharField(_("开户银行"), max_length=100)
     account_name = models.CharField(_("账户名称"), max_length=200)
     account_number = models.CharField(_("银行账号"), max_length=40)
+    # 开户行联行号 (CNAPS): the bank file routes the transfer by it. Blank only on accounts recorded before
+    # it was asked for; such a payee stops the bank file until the administrator records it.
+    bank_code = models.CharField(_("开户行联行号"), max_length=12, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField()
     is_current = models.BooleanField(default=True)
@@ -344,6 +368,7 @@ class PaymentRecord(models.Model):
     bank_name = models.CharField(max_length=100, blank=True)
     account_name = models.CharField(max_length=200, blank=True)
     account_number = models.CharField(max_length=40, blank=True)
+    bank_code = models.CharField(max_length=12, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

@@ -13,10 +13,18 @@ class BankAccountForm(forms.Form):
     account_name = forms.CharField(
         label=_("账户名称"), max_length=200, help_text=_("应与单位名称一致,银行据此核对收款人")
     )
+    # Longer than the 32 digits stored: the separators typed are dropped by the service.
     account_number = forms.CharField(
         label=_("银行账号"),
-        max_length=40,
-        help_text=_("8至30位数字,可用空格分隔"),
+        max_length=64,
+        help_text=_("8至32位数字,可用空格或短横线分隔"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    bank_code = forms.CharField(
+        label=_("开户行联行号"),
+        max_length=24,
+        help_text=_("12位数字(大额支付系统行号),可向开户银行查询"),
+        error_messages={"required": _("请填写开户行联行号(12位数字),银行据此将款项汇入您的开户行。")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 

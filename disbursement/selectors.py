@@ -268,7 +268,7 @@ def enterprise_awards(organization: Organization) -> list[Award]:
         Award.objects.filter(organization=organization)
         .select_related("application", "item", "agreement")
         .prefetch_related(
-            Prefetch("installments", queryset=Installment.objects.order_by("number")),
+            Prefetch("installments", queryset=Installment.objects.select_related("batch").order_by("number")),
             Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
         )
         .order_by("-created_at", "-pk")
@@ -356,7 +356,9 @@ def batch_lines(batch: PaymentBatch) -> list[BatchLine]:
     with the account each is paid into. Three queries."""
     installments = list(
         Installment.objects.filter(batch=batch)
-        .select_related("award__application", "award__organization", "award__item", "award__agreement")
+        .select_related(
+            "batch", "award__application", "award__organization", "award__item", "award__agreement"
+        )
         .order_by("award__application__number", "number", "pk")
     )
     org_ids = {i.award.organization_id for i in installments}
@@ -424,7 +426,7 @@ def _notice_awards():
     return Award.objects.select_related(
         "application__call_item__call", "organization", "item", "approved_by", "agreement"
     ).prefetch_related(
-        Prefetch("installments", queryset=Installment.objects.order_by("number")),
+        Prefetch("installments", queryset=Installment.objects.select_related("batch").order_by("number")),
         Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
     )
 

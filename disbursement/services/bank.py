@@ -8,6 +8,7 @@ builds a batch; PaymentRecord freezes the details a payment went to.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,14 +21,24 @@ from audit import services as audit
 
 from ..models import BankAccount
 
-# Mainland bank account numbers (借记卡 16–19, 对公账户 up to ~25 digits); 8–30 leaves room for both.
-ACCOUNT_NUMBER_RE = re.compile(r"^\d{8,30}$")
-SEPARATORS_RE = re.compile(r"[\s\-]")
+# Mainland bank account numbers (借记卡 16–19, 对公账户 up to ~25 digits); 8–32 leaves room for both.
+# ASCII only: \d would also take full-width and other scripts' digits, which a bank import refuses.
+ACCOUNT_NUMBER_RE = re.compile(r"^[0-9]{8,32}$")
+# 开户行联行号 (CNAPS 大额支付系统行号): always 12 digits.
+BANK_CODE_RE = re.compile(r"^[0-9]{12}$")
+# Spaces (including the ideographic one, which NFKC turns into an ASCII space) and every dash an
+# input method produces: hyphen, the minus sign, en/em dashes and their full-width forms.
+SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 
 
-def normalize_account_number(value: str) -> str:
-    """Spaces and hyphens dropped, the one form stored: "6222 0210-0112 3456" → "6222021001123456"."""
-    return SEPARATORS_RE.sub("", value or "")
+def normalize_digits(value: str) -> str:
+    """The one form stored: full-width digits as ASCII (NFKC), spaces and dashes dropped —
+    "６２２２ ０２１０－0112 3456" → "6222021001123456". Anything else is left for the check to refuse."""
+    return SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", value or ""))
+
+
+# The name the data migration and older callers use.
+normalize_account_number = normalize_digits
 
 
 def check_bank_admin(actor, organization: Organization) -> None:
@@ -43,23 +54,36 @@ def check_bank_admin(actor, organization: Organization) -> None:
 
 
 def set_bank_account(
-    *, actor, organization: Organization, bank_name: str, account_name: str, account_number: str
+    *,
+    actor,
+    organization: Organization,
+    bank_name: str,
+    account_name: str,
+    account_number: str,
+    bank_code: str = "",
 ) -> BankAccount:
     """Record the organisation's receiving account; the previous one stays as history, not current.
 
     Submitting the same details again (a double click) changes nothing and returns the current row.
+    `bank_code` (开户行联行号) may be left blank here — the page's form requires it — because the bank
+    file refuses a payee without one anyway; a given one must be 12 digits.
     """
     check_bank_admin(actor, organization)
     bank_name = (bank_name or "").strip()
     account_name = (account_name or "").strip()
-    number = normalize_account_number(account_number)
+    number = normalize_digits(account_number)
+    code = normalize_digits(bank_code)
     errors: dict[str, str] = {}
     if not bank_name:
         errors["bank_name"] = _("请填写开户银行。")
     if not account_name:
         errors["account_name"] = _("请填写账户名称。")
     if not ACCOUNT_NUMBER_RE.match(number):
-        errors["account_number"] = _("银行账号应为8至30位数字。")
+        errors["account_number"] = _(
+            "银行账号应为8至32位数字(可含空格或短横线,全角数字会自动转换),请核对后重新填写。"
+        )
+    if code and not BANK_CODE_RE.match(code):
+        errors["bank_code"] = _("开户行联行号应为12位数字,可向开户银行查询。")
     if errors:
         raise ValidationError(errors)
 
@@ -67,11 +91,12 @@ def set_bank_account(
         # The organisation row serialises two changes at once, so exactly one row stays current.
         Organization.objects.select_for_update().get(pk=organization.pk)
         current = BankAccount.objects.filter(organization=organization, is_current=True).first()
-        if current is not None and (current.bank_name, current.account_name, current.account_number) == (
-            bank_name,
-            account_name,
-            number,
-        ):
+        if current is not None and (
+            current.bank_name,
+            current.account_name,
+            current.account_number,
+            current.bank_code,
+        ) == (bank_name, account_name, number, code):
             return current
         BankAccount.objects.filter(organization=organization, is_current=True).update(is_current=False)
         if current is not None:
@@ -85,6 +110,7 @@ def set_bank_account(
                     "bank_name": current.bank_name,
                     "account_name": current.account_name,
                     "account_number": current.account_number,
+                    "bank_code": current.bank_code,
                 },
                 after={"is_current": False},
                 detail="收款账户变更",
@@ -94,6 +120,7 @@ def set_bank_account(
             bank_name=bank_name,
             account_name=account_name,
             account_number=number,
+            bank_code=code,
             changed_by=actor,
             changed_at=timezone.now(),
             is_current=True,

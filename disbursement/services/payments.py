@@ -229,6 +229,7 @@ def _frozen_account(batch: PaymentBatch, installment: Installment) -> dict[str, 
         "bank_name": account.bank_name,
         "account_name": account.account_name,
         "account_number": account.account_number,
+        "bank_code": account.bank_code,
     }
 
 

@@ -299,7 +299,12 @@ def payment_failed(request: HttpRequest, pk: int, installment_pk: int) -> HttpRe
 @require_GET
 def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_for(pk)
-    workbook, _total = batch_workbook(batch)
+    try:
+        workbook, _total = batch_workbook(batch)
+    except ValidationError as exc:
+        # A file the bank would bounce is not handed out; the batch page says which payee to fix.
+        messages.error(request, _("未生成银行拨付文件:") + _messages_of(exc))
+        return redirect("disbursement:batch", pk=batch.pk)
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -236,6 +236,7 @@ def pay(*installments, officer, approver, paid_on=None, voucher_prefix: str = "P
                 bank_name="上海银行长宁支行",
                 account_name=organization.name,
                 account_number="31658800001234567",
+                bank_code="325290000012",
             )
     batch = services.create_batch(actor=officer, installment_ids=[i.pk for i in installments])
     services.submit_batch(actor=officer, batch=batch)

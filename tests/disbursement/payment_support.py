@@ -18,13 +18,19 @@ ACCOUNT_B = "31050161393600000123"
 PAID_ON = date(2025, 4, 1)
 
 
-def bank(user, organization, number: str = ACCOUNT_A, bank_name: str = "招商银行上海长宁支行"):
+CNAPS_A = "308290003011"  # 招商银行上海长宁支行's style of 联行号: 12 digits
+
+
+def bank(
+    user, organization, number: str = ACCOUNT_A, bank_name: str = "招商银行上海长宁支行", code: str = CNAPS_A
+):
     return services.set_bank_account(
         actor=user,
         organization=organization,
         bank_name=bank_name,
         account_name=organization.name,
         account_number=number,
+        bank_code=code,
     )
 
 

@@ -4,6 +4,7 @@ download any approved award's notice; the enterprise only its own organisation's
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -15,6 +16,7 @@ from disbursement.documents import award_notice_pdf
 from disbursement.selectors import notice_award
 from tests.disbursement.conftest import confirmed_budget, login, recognised_award
 from tests.disbursement.payment_support import ACCOUNT_A, bank
+from tests.documents.pdf_checks import assert_official
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
 
@@ -30,9 +32,12 @@ def enterprise_url(award):
 
 
 def read(content: bytes) -> tuple[PdfReader, str]:
-    """The PDF and its text with spaces and line breaks taken out (CJK lines break anywhere)."""
+    """The PDF and its text with spaces and line breaks taken out (CJK lines break anywhere); the raw
+    text first passes the checks every official document passes (no template syntax, None, raw amount
+    or English)."""
     reader = PdfReader(BytesIO(content))
     text = "".join(page.extract_text() for page in reader.pages)
+    assert_official(text)
     return reader, text.replace(" ", "").replace("\n", "")
 
 
@@ -56,6 +61,8 @@ def test_the_notice_carries_the_title_number_and_amount_in_figures_and_capitals(
     assert "¥600,000.00" in text
     assert "陆拾万元整" in text
     assert "第1页共1页" in text
+    assert re.search(r"长科委拨〔2025〕\d+号", text), text  # the 文号, of the approval's year
+    assert "(盖章)" in text  # the place of the seal
     assert ACCOUNT_A not in text  # the account is masked on the notice
     assert "***************6789" in text
 
@@ -124,3 +131,46 @@ def test_the_notice_is_in_chinese_whatever_the_visitors_language(client, approve
     client.cookies["django_language"] = "en"
     _reader, text = read(pdf_of(client.get(enterprise_url(approved_award), HTTP_ACCEPT_LANGUAGE="en")))
     assert "资金拨付通知" in text and "支持金额(大写)" in text
+
+
+def test_a_normal_notice_fits_one_a4_page(approved_award, alice, org_a):
+    bank(alice, org_a)
+    reader, _text = read(award_notice_pdf(notice_award(approved_award.pk)))
+    assert len(reader.pages) == 1
+
+
+def test_every_copy_carries_the_same_number(client, approved_award, alice, fay):
+    from policies.models import DocumentNumber
+
+    _reader, first = read(pdf_of(login(client, alice).get(enterprise_url(approved_award))))
+    _reader, again = read(pdf_of(login(client, fay).get(finance_url(approved_award))))
+    number = re.search(r"长科委拨〔\d{4}〕\d+号", first).group(0)
+    assert number in again
+    assert (
+        DocumentNumber.objects.filter(kind="award_notice", subject=f"award:{approved_award.pk}").count() == 1
+    )
+
+
+def test_an_installment_in_a_batch_not_yet_approved_is_still_due_on_the_notice(
+    approved_award, alice, org_a, fay
+):
+    bank(alice, org_a)
+    installment = approved_award.installments.get()
+    batch = services.create_batch(actor=fay, installment_ids=[installment.pk])
+    services.submit_batch(actor=fay, batch=batch)
+    _reader, text = read(award_notice_pdf(notice_award(approved_award.pk)))
+    assert "待拨付" in text and "拨付中" not in text
+
+
+def test_an_installment_shows_paying_once_its_batch_is_approved(approved_award, alice, org_a, fay, frank):
+    from disbursement.models import Installment
+
+    bank(alice, org_a)
+    installment = approved_award.installments.get()
+    batch = services.create_batch(actor=fay, installment_ids=[installment.pk])
+    services.submit_batch(actor=fay, batch=batch)
+    services.approve_batch(actor=frank, batch=batch)
+    installment = Installment.objects.select_related("batch").get(pk=installment.pk)
+    assert installment.status_label == "拨付中" == installment.enterprise_status_label
+    _reader, text = read(award_notice_pdf(notice_award(approved_award.pk)))
+    assert "拨付中" in text

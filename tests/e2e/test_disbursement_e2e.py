@@ -43,6 +43,7 @@ PAY_DAY = datetime(2025, 6, 3, 9, 30, tzinfo=SHANGHAI)  # a Tuesday
 ORGANIZATION = "上海长宁星河智能科技有限公司"
 BANK = "中国工商银行上海市长宁支行"
 ACCOUNT_NUMBER = "6222021001123456789"
+BANK_CODE = "102290003006"  # 开户行联行号 (CNAPS): 12 digits
 VOUCHER = "PZ20250603-0001"
 BATCH_NUMBER = re.compile(r"BF20250603-\d{5}")
 
@@ -86,6 +87,7 @@ def cast(transactional_db, policy_data):
             bank_name=BANK,
             account_name=ORGANIZATION,
             account_number=ACCOUNT_NUMBER,
+            bank_code=BANK_CODE,
         )
     installment = award.installments.get()
     assert (installment.status, installment.amount_fen) == (Installment.Status.DUE, 60_000_000)
@@ -185,19 +187,21 @@ def test_a_batch_is_built_approved_by_another_and_paid_and_the_enterprise_sees_i
             expect(page.get_by_role("main")).not_to_contain_text(ACCOUNT_NUMBER)  # masked for the enterprise
             expect(page.locator("#bank-account")).to_contain_text("*" * 15 + "6789")
 
-    # ---- the bank file: one row per installment in the bank's layout, and a total equal to the batch
+    # ---- the bank file: a header block (batch, payer, count, total), then the bank's columns, one row
+    # per installment and no total among them (a bank's import would read it as a payee)
     sheet = openpyxl.load_workbook(path).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["收款人", "收款账号", "开户银行", "金额(元)", "用途", "申报编号"]
-    body, total = rows[1:-1], rows[-1]
-    assert [row[:3] + row[4:] for row in body] == [
-        [ORGANIZATION, ACCOUNT_NUMBER, BANK, f"长宁区人工智能政策扶持资金 7.1 {number}", number]
+    titles_at = rows.index(["收款人名称", "收款账号", "开户行名称", "开户行联行号", "金额", "用途"])
+    header = {row[0]: row[1] for row in rows[:titles_at] if row[0] is not None}
+    body = rows[titles_at + 1 :]
+    assert header["批次号"] == batch.number and header["笔数"] == 1
+    assert [row[:4] + row[5:] for row in body] == [
+        [ORGANIZATION, ACCOUNT_NUMBER, BANK, BANK_CODE, f"长宁区人工智能政策扶持资金 7.1 {number}"]
     ]
-    assert yuan_of(body[0][3]) == Decimal("600000.00")
-    assert total[0] == "合计"
+    assert yuan_of(body[0][4]) == Decimal("600000.00")
     batch_sum = sum(i.amount_fen for i in Installment.objects.filter(batch=batch))
-    assert yuan_of(total[3]) * 100 == batch_sum == 60_000_000
-    assert sum(yuan_of(row[3]) for row in body) * 100 == batch_sum
+    assert yuan_of(header["金额合计"]) * 100 == batch_sum == 60_000_000
+    assert sum(yuan_of(row[4]) for row in body) * 100 == batch_sum
 
     # ---- and in the database: paid once, the budget moved from committed to paid
     installment.refresh_from_db()

@@ -85,6 +85,7 @@ def cast(transactional_db, policy_data):
             bank_name="中国工商银行上海市长宁支行",
             account_name=ORGANIZATION,
             account_number="6222021001123456789",
+            bank_code="102290002000",
         )
     assert award.amount_fen == 0 and not award.installments.exists()
     return {

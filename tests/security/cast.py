@@ -298,6 +298,7 @@ class Cast:
             bank_name="上海银行长宁支行",
             account_name="甲公司",
             account_number=ACCOUNT_NUMBER,
+            bank_code="325290000012",
         )
 
     @cached_property

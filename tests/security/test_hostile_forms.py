@@ -720,7 +720,10 @@ def _(cast):
         {
             "bank_name": value("招商银行上海长宁支行"),
             "account_name": value("甲公司"),
-            "account_number": value("6222020012345678901", "6222 0200 1234 5678"),
+            "account_number": value(
+                "6222020012345678901", "6222 0200 1234 5678", "６２２２-０２００-１２３４"
+            ),
+            "bank_code": value("308290003011", "３０８２９０００３０１１"),
         },
         [BankAccount],
     )

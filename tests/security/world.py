@@ -241,6 +241,7 @@ def build_world(time_machine) -> World:
         bank_name="招商银行上海长宁支行",
         account_name=org_a.name,
         account_number="6222021001123456789",
+        bank_code="308290003011",
     )
     installments = list(award.installments.filter(status=Installment.Status.DUE))
     batch = finance.create_batch(actor=officer, installment_ids=[i.pk for i in installments])
