@@ -281,6 +281,7 @@ AUDITED_MODELS = [
     "reviews.Score",
     "reviews.Decision",
     "reviews.Override",
+    "reviews.QuorumException",
     "reviews.PublicNotice",
     "reviews.Objection",
     "reviews.Holiday",

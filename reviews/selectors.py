@@ -203,6 +203,30 @@ def open_assignment_count(application: Application) -> int:
     return application.assignments.filter(status__in=OPEN).count()
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """How many submitted reviews a decision on the application needs, and has."""
+
+    required: int
+    submitted: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.required - self.submitted)
+
+    @property
+    def met(self) -> bool:
+        return self.missing == 0
+
+
+def review_quorum(application: Application) -> Quorum:
+    """The call's quorum (Call.quorum) against the reviews submitted so far; one query beyond the call."""
+    return Quorum(
+        required=application.call_item.call.quorum,
+        submitted=application.assignments.filter(status=Assignment.Status.SUBMITTED).count(),
+    )
+
+
 # ---------------------------------------------------------------- the reviewer's own
 
 
@@ -215,8 +239,10 @@ def reviewer_assignments(user) -> QuerySet[Assignment]:
         default=Value(3),
         output_field=IntegerField(),
     )
+    # Closed tasks (the application was decided before this reviewer submitted) are no longer work.
     return (
         Assignment.objects.filter(reviewer=user)
+        .exclude(status=Assignment.Status.CLOSED)
         .select_related("application__organization", "application__item", "application__call_item__call")
         .order_by(order, "assigned_at", "id")
     )
