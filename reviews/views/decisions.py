@@ -50,6 +50,7 @@ from reviews.selectors import (
     matter_matches,
     organization_awards,
     review_quorum,
+    revision_changes,
     score_summary,
     staff_application,
 )
@@ -120,6 +121,8 @@ def _decision_context(
         "earlier_awards": earlier_awards,
         # 10(2): the organisation's same and near matters, across every round and other policies.
         "matter_rows": matter_matches(application),
+        # What the last correction changed, beside the version intake checked.
+        "changes": revision_changes(application),
         "recorded_awards": recorded_awards,
         "overrides": overrides,
         "confirmed_overrides": [o for o in overrides if o.status == Override.Status.CONFIRMED],

@@ -176,6 +176,8 @@ def _intake_page(
             "type_form": TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
             "type_errors": type_errors or [],
             "history": selectors.intake_history(application),
+            # A resubmission beside the version last checked: what the correction changed.
+            "changes": selectors.revision_changes(application),
             "events": list(application.events.order_by("at", "id")),
             "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE, "verify_type": VERIFY_TYPE},
             **_application_panel(application),
