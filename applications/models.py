@@ -46,6 +46,15 @@ class Call(models.Model):
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"), help_text=_("精确到秒(上海时间);截止时刻起不再受理。"))
     reviewers_per_application = models.PositiveSmallIntegerField(_("每件申报的评审专家人数"), default=3)
+    # Blank: every assigned reviewer's opinion is needed (the number above). A commission may set a
+    # smaller quorum for a call, or 0 where no expert review is held; below it an approver decides only
+    # through a confirmed quorum exception (reviews.QuorumException).
+    review_quorum = models.PositiveSmallIntegerField(
+        _("审定所需评审意见份数"),
+        null=True,
+        blank=True,
+        help_text=_("留空则等于每件申报的评审专家人数。"),
+    )
     criterion_threshold = models.DecimalField(
         _("单项评分警戒线"),
         max_digits=2,
@@ -77,11 +86,21 @@ class Call(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def quorum(self) -> int:
+        """Submitted reviews a decision needs (review_quorum, or else every reviewer of the call)."""
+        return self.reviewers_per_application if self.review_quorum is None else self.review_quorum
+
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("截止时间必须晚于开始时间。")})
         if self.round_id and self.round.status != PolicyRound.Status.PUBLISHED:
             raise ValidationError({"round": _("只能在已发布的政策版本下开设申报批次。")})
+        if self.review_quorum is not None and self.review_quorum > self.reviewers_per_application:
+            # More opinions than reviewers could never be reached: every decision would need an exception.
+            raise ValidationError(
+                {"review_quorum": _("审定所需评审意见份数不能多于每件申报的评审专家人数。")}
+            )
 
     def is_open(self, at: datetime | None = None) -> bool:
         """Open from opens_at up to, not including, closes_at — and only while the round is valid (10(5))."""

@@ -291,6 +291,7 @@ AUDITED_MODELS = [
     "reviews.Score",
     "reviews.Decision",
     "reviews.Override",
+    "reviews.QuorumException",
     "reviews.PublicNotice",
     "reviews.Objection",
     "reviews.Holiday",

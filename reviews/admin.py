@@ -3,7 +3,7 @@ objections change only through their services (reviews.services), so the admin s
 
 from django.contrib import admin
 
-from .models import Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
+from .models import Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice, QuorumException
 
 
 @admin.register(Holiday)
@@ -46,6 +46,20 @@ class OverrideAdmin(ReadOnlyAdmin):
         "confirmed_at",
     )
     list_filter = ("status", "area")
+    list_select_related = ("application",)
+
+
+@admin.register(QuorumException)
+class QuorumExceptionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "application",
+        "reviews_submitted",
+        "reviews_required",
+        "status",
+        "proposed_at",
+        "confirmed_at",
+    )
+    list_filter = ("status",)
     list_select_related = ("application",)
 
 

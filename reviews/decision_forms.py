@@ -105,6 +105,15 @@ class OverrideConfirmForm(forms.Form):
     )
 
 
+class QuorumExceptionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("评审意见不足仍须审定的理由"),
+        max_length=5000,
+        help_text=_("至少 20 个字:哪位专家为何未能提交、为何不能再等待。须经另一位审定人员确认后生效。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class PublishForm(forms.Form):
     call = forms.ModelChoiceField(label=_("申报批次"), queryset=Call.objects.none(), empty_label=None)
 

@@ -89,6 +89,8 @@ class Assignment(models.Model):
         CONFLICTED = "conflicted", _("存在利益冲突,已回避")
         SCORING = "scoring", _("评分中")
         SUBMITTED = "submitted", _("已提交评分")
+        # The application was decided before this reviewer submitted: the task is over, not pending.
+        CLOSED = "closed", _("已结束")
 
     class Recommendation(models.TextChoices):
         SUPPORT = "support", _("支持")
@@ -110,6 +112,8 @@ class Assignment(models.Model):
     suggested_fen = models.PositiveBigIntegerField(_("建议金额(分)"), null=True, blank=True)
     overall_comment = models.TextField(_("综合意见"), blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    closed_note = models.CharField(_("结束说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("评审分配")
@@ -164,6 +168,13 @@ class Decision(models.Model):
     )
     reasons = models.TextField(_("理由"), blank=True)
     decided_at = models.DateTimeField()
+    # The submitted reviews the decision stood on, and the call's quorum then (None: decided before the
+    # quorum rule); below it only through a confirmed exception.
+    reviews_submitted = models.PositiveSmallIntegerField(_("已提交评审意见份数"), null=True, blank=True)
+    reviews_required = models.PositiveSmallIntegerField(_("所需评审意见份数"), null=True, blank=True)
+    quorum_exception = models.ForeignKey(
+        "QuorumException", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
 
     class Meta:
         verbose_name = _("审定")
@@ -264,6 +275,46 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {rules.fen_to_yuan(self.amount_fen)} {self.get_status_display()}"
+
+
+class QuorumException(models.Model):
+    """Deciding with fewer submitted reviews than the call's quorum (a reviewer unreachable, the round's
+    deadline): proposed with a written reason, in force only once a second, different approver confirms
+    it — the same four eyes as 一事一议."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REJECTED = "rejected", _("未确认")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="quorum_exceptions")
+    reason = models.TextField(_("理由"))
+    # What the approver saw when proposing: so many of so many.
+    reviews_submitted = models.PositiveSmallIntegerField(_("已提交评审意见份数"))
+    reviews_required = models.PositiveSmallIntegerField(_("所需评审意见份数"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirm_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("评审意见不足例外")
+        verbose_name_plural = _("评审意见不足例外")
+        ordering = ["application", "proposed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("proposed_by")), name="quorum_exception_four_eyes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.application} {self.reviews_submitted}/{self.reviews_required} {self.get_status_display()}"
+        )
 
 
 class Holiday(models.Model):

@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from applications.forms import fact_rows
 from applications.ledger import application_matter_key
 from applications.models import Application, ApplicationRevision, Attachment, Call
 from policies import matters, rules
 from policies.models import RecordedAward, RubricCriterion
 from policies.services import applicant_facts, standing
+from policies.templatetags.money import fen_yuan
 
 from .access import has_any_role
 from .models import Assignment, IntakeCheck, Score
@@ -88,6 +90,77 @@ def revision_materials(application: Application, revision: ApplicationRevision |
     for code in sorted({a.material_code for a in files} - known):
         rows.append(MaterialFiles(code, code, False, tuple(a for a in files if a.material_code == code)))
     return rows
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    label: str
+    before: str
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class RevisionComparison:
+    """A resubmitted application beside the version intake last checked: facts, matter, amount, files."""
+
+    seen: ApplicationRevision
+    current: ApplicationRevision
+    rows: list[ChangeRow]
+
+    @property
+    def changed_count(self) -> int:
+        return sum(1 for row in self.rows if row.changed)
+
+
+def _file_names(material: MaterialFiles) -> str:
+    # The sha256 beside the name: a file replaced under the same name is still a change.
+    return "、".join(f"{a.original_name}({a.sha256[:8]})" for a in material.files) or "—"
+
+
+def revision_changes(application: Application) -> RevisionComparison | None:
+    """What changed since the version the intake officer last checked (the revision of their latest
+    check, usually a 退回补正) in the version submitted since; None when nothing was resubmitted after a
+    check. The approver reads the same comparison: what the correction changed."""
+    seen_number = (
+        application.intake_checks.order_by("-checked_at", "-id")
+        .values_list("revision_number", flat=True)
+        .first()
+    )
+    current = latest_revision(application)
+    if not seen_number or current is None or current.number <= seen_number:
+        return None
+    seen = application.revisions.prefetch_related("attachments").filter(number=seen_number).first()
+    if seen is None:
+        return None
+    item = application.item
+
+    def matter(revision: ApplicationRevision) -> str:
+        kind = dict(Application.MatterType.choices).get(revision.matter_type, revision.matter_type)
+        return f"{kind}:{revision.matter_ref}" if kind else revision.matter_ref or "—"
+
+    rows = [
+        ChangeRow(str(_("项目名称")), seen.project_name or "—", current.project_name or "—"),
+        ChangeRow(str(_("事项")), matter(seen), matter(current)),
+        ChangeRow(str(_("项目简介")), seen.description or "—", current.description or "—"),
+    ]
+    before_facts = fact_rows(item, seen.facts or {})
+    after_facts = fact_rows(item, current.facts or {})
+    rows += [
+        ChangeRow(before.label, before.value, after.value)
+        for before, after in zip(before_facts, after_facts, strict=True)
+    ]
+    rows.append(ChangeRow(str(_("申请金额")), fen_yuan(seen.amount_fen), fen_yuan(current.amount_fen)))
+    before_files = {m.code: m for m in revision_materials(application, seen)}
+    for material in revision_materials(application, current):
+        before = before_files.pop(material.code, None)
+        rows.append(ChangeRow(material.name, _file_names(before) if before else "—", _file_names(material)))
+    for material in before_files.values():  # a material dropped since
+        rows.append(ChangeRow(material.name, _file_names(material), "—"))
+    return RevisionComparison(seen=seen, current=current, rows=rows)
 
 
 def intake_history(application: Application) -> list[IntakeCheck]:
@@ -203,6 +276,30 @@ def open_assignment_count(application: Application) -> int:
     return application.assignments.filter(status__in=OPEN).count()
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """How many submitted reviews a decision on the application needs, and has."""
+
+    required: int
+    submitted: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.required - self.submitted)
+
+    @property
+    def met(self) -> bool:
+        return self.missing == 0
+
+
+def review_quorum(application: Application) -> Quorum:
+    """The call's quorum (Call.quorum) against the reviews submitted so far; one query beyond the call."""
+    return Quorum(
+        required=application.call_item.call.quorum,
+        submitted=application.assignments.filter(status=Assignment.Status.SUBMITTED).count(),
+    )
+
+
 # ---------------------------------------------------------------- the reviewer's own
 
 
@@ -215,8 +312,10 @@ def reviewer_assignments(user) -> QuerySet[Assignment]:
         default=Value(3),
         output_field=IntegerField(),
     )
+    # Closed tasks (the application was decided before this reviewer submitted) are no longer work.
     return (
         Assignment.objects.filter(reviewer=user)
+        .exclude(status=Assignment.Status.CLOSED)
         .select_related("application__organization", "application__item", "application__call_item__call")
         .order_by(order, "assigned_at", "id")
     )

@@ -2,7 +2,9 @@
 
 # Decision, 一事一议, 公示 and objections (re-exported with "as", so each stage's block stands alone).
 from .decisions import confirm_override as confirm_override
+from .decisions import confirm_quorum_exception as confirm_quorum_exception
 from .decisions import propose_override as propose_override
+from .decisions import propose_quorum_exception as propose_quorum_exception
 from .decisions import record_decision as record_decision
 from .notices import close_due_notices as close_due_notices
 from .notices import close_notice as close_notice

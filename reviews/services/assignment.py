@@ -129,6 +129,8 @@ def declare_interest(
         raise PermissionDenied(_("只能对分配给本人的评审作出声明。"))
     application = application_services.lock_application(assignment.application)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.status == Assignment.Status.CLOSED:
+        raise ValidationError(_("该申报已审定,评审任务已结束,不能再评分。"))
     if assignment.status != Assignment.Status.AWAITING_DECLARATION:
         raise ValidationError(_("已作出利益冲突声明,不能重复声明。"))
     note = note.strip()

@@ -18,9 +18,9 @@ from applications.selectors import application_quote
 from applications.services import lock_application, record_transition
 from policies import rules
 from policies.templatetags.money import fen_yuan
-from reviews import notifications
+from reviews import notifications, selectors
 from reviews.access import require_role
-from reviews.models import Decision, Override
+from reviews.models import Assignment, Decision, Override, QuorumException
 
 Status = Application.Status
 
@@ -30,6 +30,10 @@ DECIDABLE = (Status.UNDER_REVIEW, Status.RECOMMENDED, Status.NOT_RECOMMENDED)
 # Art. 10(3) allows 一事一议 only where the matter has 重大影响 on the district's industrial ecosystem: the
 # override says what that impact is, in a sentence or more, not a word.
 IMPACT_MIN_CHARS = 30
+
+# Deciding on fewer opinions than the call requires is an exception to be defended later: the reason says
+# why in a sentence (who could not review, what deadline), not a word.
+QUORUM_REASON_MIN_CHARS = 20
 
 
 def decision_quote(application: Application) -> rules.Quote:
@@ -90,6 +94,38 @@ def check_matter_left(quote: rules.Quote, amount_fen: int) -> None:
         )
 
 
+def quorum_shortfall(quorum: selectors.Quorum) -> str:
+    return _("已提交 %(submitted)d 份评审意见,需 %(required)d 份,还差 %(missing)d 份。") % {
+        "submitted": quorum.submitted,
+        "required": quorum.required,
+        "missing": quorum.missing,
+    }
+
+
+def _confirmed_quorum_exception(application: Application) -> QuorumException | None:
+    return (
+        application.quorum_exceptions.filter(status=QuorumException.Status.CONFIRMED)
+        .order_by("-confirmed_at", "-id")
+        .first()
+    )
+
+
+def _close_open_assignments(application: Application, at: datetime) -> int:
+    """Reviewers still at work when the application is decided: their task ends with a note (and leaves
+    their list), rather than staying open with the form refusing them. Saved one by one so each change is
+    audited (AUDITED_MODELS)."""
+    with translation.override(settings.LANGUAGE_CODE):  # a record: Chinese
+        note = _("已审定")
+    closed = 0
+    for assignment in application.assignments.select_for_update().filter(status__in=selectors.OPEN):
+        assignment.status = Assignment.Status.CLOSED
+        assignment.closed_at = at
+        assignment.closed_note = note
+        assignment.save(update_fields=["status", "closed_at", "closed_note"])
+        closed += 1
+    return closed
+
+
 def _check_decidable(application: Application) -> None:
     if application.status not in DECIDABLE:
         raise ValidationError(
@@ -127,6 +163,17 @@ def record_decision(
     if not recommended and amount_fen != 0:
         raise ValidationError(_("不予支持时金额应为 0。"))
 
+    # A decision stands on the call's quorum of submitted reviews, or on an exception a second approver
+    # confirmed (four eyes, as for 一事一议).
+    quorum = selectors.review_quorum(application)
+    quorum_exception = None
+    if not quorum.met:
+        quorum_exception = _confirmed_quorum_exception(application)
+        if quorum_exception is None:
+            raise ValidationError(
+                quorum_shortfall(quorum) + _("评审意见不足时审定,须写明理由提出例外,并经另一位审定人员确认。")
+            )
+
     # The stored explanation is the official record: in Chinese whatever language the approver reads.
     with translation.override(settings.LANGUAGE_CODE):
         quote = decision_quote(application)
@@ -159,6 +206,9 @@ def record_decision(
         override=override,
         reasons=reasons,
         decided_at=at,
+        reviews_submitted=quorum.submitted,
+        reviews_required=quorum.required,
+        quorum_exception=quorum_exception,
     )
     decision.full_clean()  # Decision.clean: the same ceiling rule, for every path that saves one
 
@@ -174,8 +224,66 @@ def record_decision(
         fields={"outcome_note": reasons, "released_comments": released_comments},
     )
     decision.save()
+    _close_open_assignments(application, at)
     notifications.application_decided(application, decision)
     return decision
+
+
+@transaction.atomic
+def propose_quorum_exception(
+    *, actor, application: Application, reason: str, at: datetime | None = None
+) -> QuorumException:
+    """Decide below the call's quorum of submitted reviews: a written reason, in force only once another
+    approver confirms it. Refused when the quorum is met (nothing to except) or one is already pending."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    application = lock_application(application)
+    _check_decidable(application)
+    reason = (reason or "").strip()
+    if len(reason) < QUORUM_REASON_MIN_CHARS:
+        raise ValidationError(
+            _("请写明评审意见不足仍须审定的理由,至少 %(n)d 个字。") % {"n": QUORUM_REASON_MIN_CHARS}
+        )
+    quorum = selectors.review_quorum(application)
+    if quorum.met:
+        raise ValidationError(_("评审意见已达到本批次所需份数,无需例外,可直接审定。"))
+    if _confirmed_quorum_exception(application) is not None:
+        raise ValidationError(_("已有经确认的评审意见不足例外,可以直接审定。"))
+    if application.quorum_exceptions.filter(status=QuorumException.Status.PROPOSED).exists():
+        raise ValidationError(_("已有待确认的评审意见不足例外,请等待另一位审定人员处理。"))
+    return QuorumException.objects.create(
+        application=application,
+        reason=reason,
+        reviews_submitted=quorum.submitted,
+        reviews_required=quorum.required,
+        proposed_by=actor,
+        proposed_at=at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def confirm_quorum_exception(
+    *, actor, exception: QuorumException, confirm: bool, note: str = "", at: datetime | None = None
+) -> QuorumException:
+    """Confirm or reject a proposed quorum exception: only a different approver may (the
+    quorum_exception_four_eyes constraint backs this)."""
+    require_role(actor, Role.COMMISSION_APPROVER)
+    # The application first, as every verb here locks it: the decision reads the exception under that lock.
+    application = lock_application(exception.application)
+    exception = QuorumException.objects.select_for_update().get(pk=exception.pk)
+    if exception.proposed_by_id == actor.pk:
+        raise PermissionDenied(_("评审意见不足例外须由另一位审定人员确认,提出人不能确认或否决自己的提议。"))
+    if exception.status != QuorumException.Status.PROPOSED:
+        raise ValidationError(_("该例外已处理(%(status)s)。") % {"status": exception.get_status_display()})
+    note = (note or "").strip()
+    if not confirm and not note:
+        raise ValidationError(_("不予确认时请写明意见。"))
+    _check_decidable(application)
+    exception.status = QuorumException.Status.CONFIRMED if confirm else QuorumException.Status.REJECTED
+    exception.confirmed_by = actor
+    exception.confirmed_at = at or timezone.now()
+    exception.confirm_note = note
+    exception.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirm_note"])
+    return exception
 
 
 @transaction.atomic

@@ -107,6 +107,8 @@ def save_scores(
         raise ValidationError(_("您已声明利益冲突并回避,不能评分。"))
     if assignment.status == Assignment.Status.SUBMITTED:
         raise ValidationError(_("评分已提交,不能修改。"))
+    if assignment.status == Assignment.Status.CLOSED:
+        raise ValidationError(_("该申报已审定,评审任务已结束,不能再评分。"))
     if application.status != Application.Status.UNDER_REVIEW:
         raise ValidationError(
             _("该申报当前状态为“%(status)s”,不再评分。") % {"status": application.get_status_display()}

@@ -41,17 +41,20 @@ from reviews.decision_forms import (
     OverrideForm,
     PublishForm,
     QueueFilterForm,
+    QuorumExceptionForm,
 )
 from reviews.exports import call_workbook
-from reviews.models import NoticeEntry, Objection, Override, PublicNotice
+from reviews.models import NoticeEntry, Objection, Override, PublicNotice, QuorumException
 from reviews.selectors import (
     decision_queue,
     matter_matches,
     organization_awards,
+    review_quorum,
+    revision_changes,
     score_summary,
     staff_application,
 )
-from reviews.services.decisions import DECIDABLE, decision_quote
+from reviews.services.decisions import DECIDABLE, decision_quote, quorum_shortfall
 
 approver_required = role_required(Role.COMMISSION_APPROVER)
 Status = Application.Status
@@ -91,7 +94,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- decision
 
 
-def _decision_context(application: Application, form: DecisionForm) -> dict:
+def _decision_context(
+    application: Application, form: DecisionForm, quorum_form: QuorumExceptionForm | None = None
+) -> dict:
     try:
         quote, quote_errors = decision_quote(application), []
     except ValidationError as exc:
@@ -109,16 +114,38 @@ def _decision_context(application: Application, form: DecisionForm) -> dict:
         "quote_errors": quote_errors,
         "summary": score_summary(application),
         "decisions": list(
-            application.decisions.select_related("approver", "override").order_by("-decided_at", "-id")
+            application.decisions.select_related("approver", "override", "quorum_exception").order_by(
+                "-decided_at", "-id"
+            )
         ),
         "earlier_awards": earlier_awards,
         # 10(2): the organisation's same and near matters, across every round and other policies.
         "matter_rows": matter_matches(application),
+        # What the last correction changed, beside the version intake checked.
+        "changes": revision_changes(application),
         "recorded_awards": recorded_awards,
         "overrides": overrides,
         "confirmed_overrides": [o for o in overrides if o.status == Override.Status.CONFIRMED],
         "can_decide": application.status in DECIDABLE,
         "form": form,
+        **_quorum_context(application, quorum_form),
+    }
+
+
+def _quorum_context(application: Application, quorum_form: QuorumExceptionForm | None) -> dict:
+    quorum = review_quorum(application)
+    exceptions = list(
+        application.quorum_exceptions.select_related("proposed_by", "confirmed_by").order_by(
+            "-proposed_at", "-id"
+        )
+    )
+    return {
+        "quorum": quorum,
+        "quorum_shortfall": "" if quorum.met else quorum_shortfall(quorum),
+        "quorum_exceptions": exceptions,
+        "quorum_excepted": any(e.status == QuorumException.Status.CONFIRMED for e in exceptions),
+        "quorum_pending": any(e.status == QuorumException.Status.PROPOSED for e in exceptions),
+        "quorum_form": quorum_form or QuorumExceptionForm(),
     }
 
 
@@ -164,6 +191,75 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("reviews:decide", pk=application.pk)
     application.refresh_from_db()
     return render(request, "reviews/decision.html", _decision_context(application, form), status=400)
+
+
+# ---------------------------------------------------------------- below the review quorum
+
+
+@approver_required
+@require_POST
+def propose_quorum_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    application = staff_application(pk)  # drafts are 404; the role was checked
+    quorum_form = QuorumExceptionForm(request.POST)
+    if quorum_form.is_valid():
+        try:
+            services.propose_quorum_exception(
+                actor=request.user, application=application, reason=quorum_form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            quorum_form.add_error(None, _messages_of(exc))
+        else:
+            messages.success(request, _("评审意见不足例外已提出,须经另一位审定人员确认后生效。"))
+            return redirect("reviews:decide", pk=application.pk)
+    form = DecisionForm(initial=_initial(application))
+    return render(
+        request, "reviews/decision.html", _decision_context(application, form, quorum_form), status=400
+    )
+
+
+@approver_required
+@require_http_methods(["GET", "POST"])
+@reauth_required
+def confirm_quorum_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = get_object_or_404(
+        QuorumException.objects.select_related(
+            "application__organization", "application__item", "application__call_item__call", "proposed_by"
+        ),
+        pk=pk,
+    )
+    if exception.proposed_by_id == request.user.pk:
+        # Four eyes: the proposer may not even open the confirmation.
+        raise PermissionDenied(_("评审意见不足例外须由另一位审定人员确认,提出人不能确认或否决自己的提议。"))
+    form = OverrideConfirmForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.confirm_quorum_exception(
+                    actor=request.user,
+                    exception=exception,
+                    confirm=form.cleaned_data["action"] == OverrideConfirmForm.CONFIRM,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, _messages_of(exc))
+            else:
+                messages.success(request, _("评审意见不足例外已处理。"))
+                return redirect("reviews:decide", pk=exception.application_id)
+    application = exception.application
+    return render(
+        request,
+        "reviews/quorum_exception_confirm.html",
+        {
+            "exception": exception,
+            "application": application,
+            "item": application.item,
+            "quorum": review_quorum(application),
+            "form": form,
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- 一事一议
@@ -467,6 +563,10 @@ urlpatterns = [
     path("applications/<int:pk>/decide/", decide, name="decide"),
     path("applications/<int:pk>/override/", propose_override, name="override_propose"),
     path("overrides/<int:pk>/confirm/", confirm_override, name="override_confirm"),
+    path(
+        "applications/<int:pk>/quorum-exception/", propose_quorum_exception, name="quorum_exception_propose"
+    ),
+    path("quorum-exceptions/<int:pk>/confirm/", confirm_quorum_exception, name="quorum_exception_confirm"),
     path("notices/", notices, name="notices"),
     path("notices/<int:pk>/", notice, name="notice"),
     path("notices/<int:pk>/objections/<int:objection_id>/decide/", decide_objection, name="objection_decide"),

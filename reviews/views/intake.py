@@ -176,6 +176,8 @@ def _intake_page(
             "type_form": TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
             "type_errors": type_errors or [],
             "history": selectors.intake_history(application),
+            # A resubmission beside the version last checked: what the correction changed.
+            "changes": selectors.revision_changes(application),
             "events": list(application.events.order_by("at", "id")),
             "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE, "verify_type": VERIFY_TYPE},
             **_application_panel(application),
@@ -321,6 +323,9 @@ def my_assignments(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_for(request.user, pk)
+    if assignment.status == Assignment.Status.CLOSED:
+        messages.info(request, _("该申报已审定,评审任务已结束。"))
+        return redirect("reviews:my_assignments")
     if assignment.status in selectors.DECLARED:
         return redirect("reviews:score", pk=assignment.pk)
     if assignment.status == Assignment.Status.CONFLICTED:
@@ -362,6 +367,10 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def score(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_for(request.user, pk)
+    if assignment.status == Assignment.Status.CLOSED:
+        # Decided before this reviewer submitted: a clear word, not a form that refuses every save.
+        messages.info(request, _("该申报已审定,评审任务已结束。"))
+        return redirect("reviews:my_assignments")
     if assignment.status == Assignment.Status.AWAITING_DECLARATION:
         return redirect("reviews:declare", pk=assignment.pk)
     if assignment.status == Assignment.Status.CONFLICTED:

@@ -77,8 +77,15 @@ def private_files(tmp_path):
 def call(policy_data):
     """The 2025 call with 7.1, 8.1, 8.3, 9.1 and the three-year rent subsidy 6.1b (rate 50% by the call)."""
     round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
+    # Money after the decision is the subject here (recognised_award moves applications past review), so
+    # the call holds no expert review: quorum 0 (the audit trail's decision test uses this call too).
     call = Call.objects.create(
-        round_id=round_id, year=2025, title="2025 年度人工智能专项申报", opens_at=OPENS, closes_at=CLOSES
+        round_id=round_id,
+        year=2025,
+        title="2025 年度人工智能专项申报",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        review_quorum=0,
     )
     for code in ("7.1", "8.1", "8.3", "9.1"):
         CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))

@@ -184,6 +184,15 @@ def test_the_approvers_are_told_when_the_last_score_is_in(
 # ---------------------------------------------------------------- decision, 公示, objections, 认定
 
 
+@pytest.fixture
+def call(call):
+    """The shared call, deciding without expert review (quorum 0): these tests are about who is told
+    of a decision, not about the reviews it needs."""
+    call.review_quorum = 0
+    call.save(update_fields=["review_quorum"])
+    return call
+
+
 def test_the_outcome_tells_the_enterprise_with_amount_or_reasons(alice, anna, bob, dora, call):
     supported = under_review(alice, call)
     refused = under_review(bob, call, matter="乙公司的项目")

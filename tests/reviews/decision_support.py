@@ -70,8 +70,15 @@ def private_files(tmp_path):
 @pytest.fixture
 def call(policy_data):
     round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
+    # The decision, 一事一议, 公示, objection, outcome and export tests are not about the review quorum:
+    # this call holds no expert review (quorum 0). test_quorum sets the quorum it tests.
     call = Call.objects.create(
-        round_id=round_id, year=2025, title="2025 年度人工智能专项申报", opens_at=OPENS, closes_at=CLOSES
+        round_id=round_id,
+        year=2025,
+        title="2025 年度人工智能专项申报",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        review_quorum=0,
     )
     for code in ("7.1", "8.1", "8.3", "9.1"):
         CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))
@@ -178,6 +185,7 @@ def year_call(year: int) -> Call:
         title=f"{year} 年度人工智能专项申报",
         opens_at=datetime(year, 3, 1, 9, 0, tzinfo=SHANGHAI),
         closes_at=datetime(year, 4, 30, 17, 0, tzinfo=SHANGHAI),
+        review_quorum=0,  # as `call`: reviews are not the subject here
     )
     for code in ("7.1", "8.1", "8.3", "9.1"):
         CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))

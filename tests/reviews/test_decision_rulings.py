@@ -54,7 +54,12 @@ def revised_call() -> Call:
     revised = policy_services.copy_round(source=source, code="changning-ai-2025", title="修订版")
     policy_services.publish_round(policy_round=revised)
     call = Call.objects.create(
-        round=revised, year=2025, title="修订版 2025 年度申报", opens_at=OPENS, closes_at=CLOSES
+        round=revised,
+        year=2025,
+        title="修订版 2025 年度申报",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        review_quorum=0,  # the rulings, not the reviews, are the subject
     )
     for code in ("7.1", "8.3"):
         CallItem.objects.create(call=call, item=revised.items.get(code=code))

@@ -27,7 +27,7 @@ from disbursement import services as finance
 from disbursement.models import Award, Clawback, Installment, PaymentBatch
 from policies.models import PolicyItem
 from reviews import services as review_services
-from reviews.models import Assignment, NoticeEntry, Objection, Override, PublicNotice
+from reviews.models import Assignment, NoticeEntry, Objection, Override, PublicNotice, QuorumException
 from tests.applications.conftest import PDF, draft, submitted
 from tests.disbursement.conftest import confirmed_budget, recognise, yuan
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -175,8 +175,14 @@ class Cast:
     @cached_property
     def call(self) -> Call:
         round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
+        # Who may open which page is the subject here, not the review quorum: a call without expert review.
         call = Call.objects.create(
-            round_id=round_id, year=2025, title="2025 年度人工智能专项申报", opens_at=OPENS, closes_at=CLOSES
+            round_id=round_id,
+            year=2025,
+            title="2025 年度人工智能专项申报",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            review_quorum=0,
         )
         for code in ("7.1", "8.1", "8.3", "9.1"):
             CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))
@@ -232,6 +238,21 @@ class Cast:
         """alice's 7.1 application under review (自筹 ¥2,000,000 → ceiling ¥600,000): dora may decide."""
         application = submitted(self.alice, self.call, matter="待审定项目")
         return move(application, Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW)
+
+    @cached_property
+    def short_of_reviews(self) -> Application:
+        """under_review, with the call now asking every reviewer's opinion (none submitted): below quorum."""
+        Call.objects.filter(pk=self.call.pk).update(review_quorum=None)
+        return self.under_review
+
+    @cached_property
+    def proposed_quorum_exception(self) -> QuorumException:
+        """dora's exception to decide below the quorum, for erin to confirm."""
+        return review_services.propose_quorum_exception(
+            actor=self.dora,
+            application=self.short_of_reviews,
+            reason="两位评审专家因出国无法按期提交意见,批次办理期限将至,需先行审定。",
+        )
 
     @cached_property
     def proposed_override(self) -> Override:

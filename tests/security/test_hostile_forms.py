@@ -58,6 +58,7 @@ from reviews.models import (
     Objection,
     Override,
     PublicNotice,
+    QuorumException,
     Score,
 )
 from tests.applications.conftest import EXE, PDF, PNG, clock, private_files  # noqa: F401 (fixtures)
@@ -564,6 +565,28 @@ def _(cast):
         reverse("reviews:override_confirm", args=[override.pk]),
         {"action": value("confirm", "reject"), "note": value("同意")},
         [Override, Decision],
+    )
+
+
+@form("reviews:quorum_exception_propose")
+def _(cast):
+    application = cast.short_of_reviews
+    return Form(
+        cast.dora,
+        reverse("reviews:quorum_exception_propose", args=[application.pk]),
+        {"reason": value("两位评审专家因出国无法按期提交意见,批次办理期限将至,需先行审定。")},
+        [QuorumException],
+    )
+
+
+@form("reviews:quorum_exception_confirm")
+def _(cast):
+    exception = cast.proposed_quorum_exception
+    return Form(
+        cast.erin,
+        reverse("reviews:quorum_exception_confirm", args=[exception.pk]),
+        {"action": value("confirm", "reject"), "note": value("同意")},
+        [QuorumException, Decision],
     )
 
 

@@ -154,6 +154,8 @@ reviews:decision_queue                  L     403   403   403   403   403   200 
 reviews:decide                          L     403   403   403   403   403   200   403   403   403   403   403
 reviews:override_propose                L     403   403   403   403   403   200   403   403   403   403   403
 reviews:override_confirm                L     403   403   403   403   403   200   403   403   403   403   403
+reviews:quorum_exception_propose        L     403   403   403   403   403   405   403   403   403   403   403
+reviews:quorum_exception_confirm        L     403   403   403   403   403   200   403   403   403   403   403
 reviews:notices                         L     403   403   403   403   403   200   403   403   403   403   403
 reviews:notice                          L     403   403   403   403   403   200   403   403   403   403   403
 reviews:objection_decide                L     403   403   403   403   403   405   403   403   403   403   403
@@ -283,6 +285,7 @@ ADMIN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     # Decisions, 一事一议, 公示 and objections are records of the commission's pages: nobody edits them here.
     "reviews_decision": {},
     "reviews_override": {},
+    "reviews_quorumexception": {},
     "reviews_publicnotice": {},
     "reviews_objection": {},
 }
@@ -399,6 +402,8 @@ reviews:decision_queue                  L     403   403   403   403   403   405 
 reviews:decide                          L     403   403   403   403   403   400   403   403   403   403   403
 reviews:override_propose                L     403   403   403   403   403   400   403   403   403   403   403
 reviews:override_confirm                L     403   403   403   403   403   400   403   403   403   403   403
+reviews:quorum_exception_propose        L     403   403   403   403   403   400   403   403   403   403   403
+reviews:quorum_exception_confirm        L     403   403   403   403   403   400   403   403   403   403   403
 reviews:notices                         L     403   403   403   403   403   400   403   403   403   403   403
 reviews:notice                          L     403   403   403   403   403   405   403   403   403   403   403
 reviews:objection_decide                L     403   403   403   403   403   >notice 403   403   403   403   403

@@ -52,7 +52,16 @@ from disbursement.models import (
 )
 from policies.models import PolicyItem, PolicyRound, RecordedAward
 from reviews import services as review_services
-from reviews.models import Assignment, Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
+from reviews.models import (
+    Assignment,
+    Decision,
+    Holiday,
+    NoticeEntry,
+    Objection,
+    Override,
+    PublicNotice,
+    QuorumException,
+)
 from reviews.services.scoring import ScoreSheet
 from tests.applications.conftest import draft, pdf, submitted
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -124,6 +133,9 @@ class World:
     yearly_claim: YearlyClaim | None = None
     kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreement: SupportAgreement | None = None  # A's 一企一策 agreement, proposed, awaiting 区财政局
+    # approver2's exception to decide the publicized application below quorum, proposed before its
+    # reviewer submitted (then moot), awaiting a second approver.
+    quorum_exception: QuorumException | None = None
 
     def user(self, role: str) -> User | None:
         return self.users[role]
@@ -190,8 +202,14 @@ def build_world(time_machine) -> World:
 
     # ------------------------------------------------------------ the call and the budgets
     round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
+    # Each application here is reviewed by one expert: a call that decides on one submitted opinion.
     call = Call.objects.create(
-        round_id=round_id, year=2025, title="2025 年度人工智能专项申报", opens_at=OPENS, closes_at=CLOSES
+        round_id=round_id,
+        year=2025,
+        title="2025 年度人工智能专项申报",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        review_quorum=1,
     )
     for code in ("7.1", "8.1", "8.3", "9.1"):
         CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))
@@ -225,7 +243,9 @@ def build_world(time_machine) -> World:
         applicant_a, call, code="9.1", facts={"service_cost": "900000"}, matter="智能客服云服务"
     )
     review_services.accept_application(actor=users["intake"], application=publicized, **ARTICLE_2)
-    review_services.assign_reviewers(actor=approver, application=publicized, reviewers=[other_reviewer])
+    (publicized_assignment,) = review_services.assign_reviewers(
+        actor=approver, application=publicized, reviewers=[other_reviewer]
+    )
 
     closed_notice = review_services.publish_notice(actor=approver, call=call)
 
@@ -275,6 +295,15 @@ def build_world(time_machine) -> World:
         area="innovation",
         impact="该项目带动区内人工智能企业形成算力、数据与应用协同的产业集群,对区域产业生态打造有重大影响。",
     )
+    quorum_exception = review_services.propose_quorum_exception(
+        actor=approver2,
+        application=publicized,
+        reason="评审专家尚未提交意见,批次办理期限将至,拟先行审定。",
+    )
+    review_services.declare_interest(
+        actor=other_reviewer, assignment=publicized_assignment, has_conflict=False
+    )
+    _score_all(publicized_assignment, suggested_fen=100_000_00)  # the call's quorum of one
     review_services.record_decision(
         actor=approver, application=publicized, recommended=True, amount="100000", reasons="符合条件。"
     )
@@ -367,6 +396,7 @@ def build_world(time_machine) -> World:
         .first(),
         membership_request=membership_request,
         extra_users={"approver2": approver2, "reviewer_other": other_reviewer, "anna": joiner},
+        quorum_exception=quorum_exception,
         agreement=agreement,
     )
     # A's award is a one-off 7.1: the claim is made directly on it so that every claim URL has an object
@@ -411,6 +441,8 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "reviews:decide": {"pk": late.pk},
         "reviews:override_propose": {"pk": late.pk},
         "reviews:override_confirm": {"pk": world.override.pk},
+        "reviews:quorum_exception_propose": {"pk": late.pk},
+        "reviews:quorum_exception_confirm": {"pk": world.quorum_exception.pk},
         "reviews:notice": {"pk": world.open_notice.pk},
         "reviews:objection_decide": {"pk": world.open_notice.pk, "objection_id": world.objection.pk},
         "reviews:notice_close": {"pk": world.open_notice.pk},
