@@ -22,6 +22,7 @@ DETAILS = {
     "bank_name": "招商银行上海长宁支行",
     "account_name": "上海甲智能科技有限公司",
     "account_number": "6222021001123456789",
+    "bank_code": "308290003020",  # 开户行联行号 (CNAPS, 12 digits)
 }
 
 
