@@ -221,43 +221,53 @@ def propose_quorum_exception(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reauth_required
 def confirm_quorum_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    exception = get_object_or_404(
-        QuorumException.objects.select_related(
-            "application__organization", "application__item", "application__call_item__call", "proposed_by"
+    exception = get_object_or_404(QuorumException.objects.select_related(*PROPOSAL_RELATED), pk=pk)
+    return _second_approver(
+        request,
+        exception,
+        own=_("评审意见不足例外须由另一位审定人员确认,提出人不能确认或否决自己的提议。"),
+        decide=lambda **answer: services.confirm_quorum_exception(
+            actor=request.user, exception=exception, **answer
         ),
-        pk=pk,
+        done=_("评审意见不足例外已处理。"),
+        template="reviews/quorum_exception_confirm.html",
+        context={"exception": exception, "quorum": review_quorum(exception.application)},
     )
-    if exception.proposed_by_id == request.user.pk:
-        # Four eyes: the proposer may not even open the confirmation.
-        raise PermissionDenied(_("评审意见不足例外须由另一位审定人员确认,提出人不能确认或否决自己的提议。"))
+
+
+PROPOSAL_RELATED = (
+    "application__organization",
+    "application__item",
+    "application__call_item__call",
+    "proposed_by",
+)
+
+
+def _second_approver(request, proposal, *, own, decide, done, template, context) -> HttpResponse:
+    """The confirmation page of a proposal that takes a second approver (一事一议, too few reviews):
+    four eyes — the proposer may not even open it —, then confirm or reject with a note."""
+    if proposal.proposed_by_id == request.user.pk:
+        raise PermissionDenied(own)
     form = OverrideConfirmForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                services.confirm_quorum_exception(
-                    actor=request.user,
-                    exception=exception,
+                decide(
                     confirm=form.cleaned_data["action"] == OverrideConfirmForm.CONFIRM,
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
                 form.add_error(None, _messages_of(exc))
             else:
-                messages.success(request, _("评审意见不足例外已处理。"))
-                return redirect("reviews:decide", pk=exception.application_id)
-    application = exception.application
+                messages.success(request, done)
+                return redirect("reviews:decide", pk=proposal.application_id)
+    application = proposal.application
     return render(
         request,
-        "reviews/quorum_exception_confirm.html",
-        {
-            "exception": exception,
-            "application": application,
-            "item": application.item,
-            "quorum": review_quorum(application),
-            "form": form,
-        },
+        template,
+        {"application": application, "item": application.item, "form": form, **context},
         status=status,
     )
 
@@ -311,38 +321,16 @@ def propose_override(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reauth_required
 def confirm_override(request: HttpRequest, pk: int) -> HttpResponse:
-    override = get_object_or_404(
-        Override.objects.select_related(
-            "application__organization", "application__item", "application__call_item__call", "proposed_by"
-        ),
-        pk=pk,
-    )
-    if override.proposed_by_id == request.user.pk:
-        # Art. 10(3): a second, different approver. The proposer may not even open the confirmation.
-        raise PermissionDenied(_("一事一议须由另一位审定人员确认,提出人不能确认或否决自己的提议。"))
-    form = OverrideConfirmForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.confirm_override(
-                    actor=request.user,
-                    override=override,
-                    confirm=form.cleaned_data["action"] == OverrideConfirmForm.CONFIRM,
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, _messages_of(exc))
-            else:
-                messages.success(request, _("一事一议已处理。"))
-                return redirect("reviews:decide", pk=override.application_id)
-    application = override.application
-    return render(
+    override = get_object_or_404(Override.objects.select_related(*PROPOSAL_RELATED), pk=pk)
+    return _second_approver(
         request,
-        "reviews/override_confirm.html",
-        {"override": override, "application": application, "item": application.item, "form": form},
-        status=status,
+        override,
+        # Art. 10(3): a second, different approver.
+        own=_("一事一议须由另一位审定人员确认,提出人不能确认或否决自己的提议。"),
+        decide=lambda **answer: services.confirm_override(actor=request.user, override=override, **answer),
+        done=_("一事一议已处理。"),
+        template="reviews/override_confirm.html",
+        context={"override": override},
     )
 
 
