@@ -25,8 +25,11 @@ def browser():
     if not CHROMIUM.exists():
         # Never skip: a browser test that silently does not run is worse than a red one.
         pytest.fail("Chromium is missing: apt-get install chromium (or run make test as root on Debian)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Wait for conditions, generously: on a loaded 2-core machine a live-server round trip can take
+    # seconds, and Playwright's 5-second default for expect() made a passing calculator test fail once.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -37,6 +40,6 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
