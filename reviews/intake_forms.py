@@ -21,6 +21,7 @@ from policies.models import RubricCriterion
 
 from .models import Assignment, IntakeCheck
 from .selectors import INTAKE_STATUSES
+from .services.intake import MaterialFinding
 from .services.scoring import HALF_MARKS, ScoreSheet, is_half_mark
 
 ACCEPT, RETURN, DECLINE = "accept", "return", "decline"
@@ -64,9 +65,6 @@ class IntakeFilterForm(AccessibleFormMixin, forms.Form):
 class IntakeCheckForm(AccessibleFormMixin, forms.Form):
     """The checklist and one of three outcomes (the button pressed)."""
 
-    materials = forms.MultipleChoiceField(
-        label=_("已核对的材料"), required=False, widget=forms.CheckboxSelectMultiple
-    )
     registered_verified = forms.BooleanField(label=_("已核实:在长宁区依法设立(第二条)"), required=False)
     operating_verified = forms.BooleanField(label=_("已核实:经营状态正常(第二条)"), required=False)
     # 信用记录良好 is a recorded credit check (the ruling on Art. 2), not a tick: which register, which
@@ -107,14 +105,58 @@ class IntakeCheckForm(AccessibleFormMixin, forms.Form):
 
     def __init__(self, *args, application: Application, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["materials"].choices = [(m.code, m.name) for m in application.item.materials.all()]
         if application.organization.uscc_checksum_ok:
             del self.fields["uscc_override_reason"]
+        # One row per material of the item: a status (radio) and its note (material_<code>[_note]).
+        self.materials = list(application.item.materials.all())
+        for material in self.materials:
+            status, note = f"material_{material.code}", f"material_{material.code}_note"
+            self.fields[status] = forms.ChoiceField(
+                label=material.name,
+                required=False,
+                choices=IntakeCheck.MaterialStatus.choices,
+                widget=forms.RadioSelect,
+            )
+            self.fields[note] = forms.CharField(
+                label=_("说明(不适用的理由或需补正的内容)"),
+                required=False,
+                max_length=1000,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+            self._describe(status)
+            self._describe(note)
+
+    def material_rows(self) -> list[dict]:
+        return [
+            {
+                "material": m,
+                "status": self[f"material_{m.code}"],
+                "note": self[f"material_{m.code}_note"],
+            }
+            for m in self.materials
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        # The shape of a row: a material marked 不适用 or 需补正 says why. (Whether the row's status allows
+        # 受理 is the service's rule.)
+        for material in self.materials:
+            status = data.get(f"material_{material.code}")
+            note_name = f"material_{material.code}_note"
+            if status == IntakeCheck.MaterialStatus.NOT_APPLICABLE and not data.get(note_name, "").strip():
+                self.add_error(note_name, _("标为不适用的,请写明理由。"))
+            elif status == IntakeCheck.MaterialStatus.DEFICIENT and not data.get(note_name, "").strip():
+                self.add_error(note_name, _("标为需补正的,请写明需要补正的内容。"))
+        return data
 
     def checklist(self) -> dict[str, object]:
         data = self.cleaned_data
         return {
-            "materials_checked": data["materials"],
+            "materials": {
+                m.code: MaterialFinding(data[f"material_{m.code}"], data[f"material_{m.code}_note"])
+                for m in self.materials
+                if data.get(f"material_{m.code}")
+            },
             "registered_verified": data["registered_verified"],
             "operating_verified": data["operating_verified"],
             "credit_source": data["credit_source"],

@@ -36,11 +36,21 @@ class IntakeCheck(models.Model):
         GOOD = "good", _("良好")
         ADVERSE = "adverse", _("有不良记录")
 
+    class MaterialStatus(models.TextChoices):
+        # What the officer found for one material of the item (the intake rule of issue 12): 受理 needs
+        # every required one 已核对 or 不适用 (with the reason), and none 需补正.
+        CHECKED = "checked", _("已核对")
+        NOT_APPLICABLE = "not_applicable", _("不适用")
+        DEFICIENT = "deficient", _("需补正")
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="intake_checks")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revision_number = models.PositiveSmallIntegerField(_("审查的申报版本"))
-    # None ticked is a valid record (an application returned for missing materials).
+    # The codes found 已核对 (kept beside material_findings for the checks recorded before it existed).
     materials_checked = models.JSONField(_("已核对材料"), default=list, blank=True)
+    # One entry per material the officer judged, in the item's order: {"code", "name", "status", "note"}
+    # (status a MaterialStatus; note the 不适用 reason or what is wrong). The name as it was then.
+    material_findings = models.JSONField(_("材料核对情况"), default=list, blank=True)
     registered_verified = models.BooleanField(_("已核实在长宁区依法设立"), default=False)
     operating_verified = models.BooleanField(_("已核实经营状态正常"), default=False)
     # True exactly when the credit check below found 良好 (kept for the checks recorded before it existed).
@@ -69,6 +79,23 @@ class IntakeCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_outcome_display()}"
+
+    def labelled_findings(self) -> dict[str, dict]:
+        """The material findings by code, each with its status label (as the pages show them)."""
+        labels = dict(self.MaterialStatus.choices)
+        return {
+            finding["code"]: {**finding, "label": labels.get(finding["status"], finding["status"])}
+            for finding in self.material_findings
+        }
+
+    @property
+    def material_notes(self) -> list[dict]:
+        """The findings worth reading again: 不适用 and 需补正, with their notes."""
+        return [
+            finding
+            for finding in self.labelled_findings().values()
+            if finding["status"] != self.MaterialStatus.CHECKED
+        ]
 
 
 class AcceptanceSequence(models.Model):

@@ -18,6 +18,7 @@ from .assignment import Declaration as Declaration
 from .assignment import assign_reviewers as assign_reviewers
 from .assignment import auto_assign_reviewers as auto_assign_reviewers
 from .assignment import declare_interest as declare_interest
+from .intake import MaterialFinding as MaterialFinding
 from .intake import accept_application as accept_application
 from .intake import decline_application as decline_application
 from .intake import return_application as return_application

@@ -7,7 +7,8 @@ in one transaction: a refusal saves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -42,10 +43,72 @@ def _revision_number(application: Application) -> int:
     return revision or 0
 
 
-def _material_codes(application: Application, codes: Iterable[str]) -> list[str]:
-    # Only the item's own materials are recorded, in the item's order.
-    wanted = set(codes)
-    return [m.code for m in application.item.materials.all() if m.code in wanted]
+Status = IntakeCheck.MaterialStatus
+
+
+@dataclass(frozen=True)
+class MaterialFinding:
+    """What the officer found for one material: a MaterialStatus, and the note (the reason a material
+    does not apply, or what is missing or wrong with it)."""
+
+    status: str
+    note: str = ""
+
+
+def _material_findings(application: Application, materials: Mapping[str, MaterialFinding]) -> list[dict]:
+    """The findings as recorded: only the item's own materials, in the item's order, with the name the
+    item gives them now (the record keeps it), notes stripped; a status that is none of ours is dropped."""
+    findings = []
+    for material in application.item.materials.all():
+        finding = materials.get(material.code)
+        if finding is None or finding.status not in Status.values:
+            continue
+        findings.append(
+            {
+                "code": material.code,
+                "name": material.name,
+                "status": finding.status,
+                "note": finding.note.strip(),
+            }
+        )
+    return findings
+
+
+def _material_problems(application: Application, findings: list[dict], *, accepting: bool) -> list[str]:
+    """受理 needs every required material 已核对 or 不适用 with its reason, and none 需补正; a 需补正
+    needs its note whatever the outcome (the enterprise reads it)."""
+    problems = []
+    judged = {finding["code"]: finding for finding in findings}
+    for material in application.item.materials.all():
+        finding = judged.get(material.code)
+        name = material.name
+        if finding is None:
+            if accepting and material.required:
+                problems.append(
+                    _("材料“%(name)s”尚未核对:请选择已核对、不适用(写明理由)或需补正。") % {"name": name}
+                )
+        elif finding["status"] == Status.NOT_APPLICABLE and not finding["note"]:
+            problems.append(_("材料“%(name)s”标为不适用,请写明理由。") % {"name": name})
+        elif finding["status"] == Status.DEFICIENT:
+            if not finding["note"]:
+                problems.append(_("材料“%(name)s”标为需补正,请写明需要补正的内容。") % {"name": name})
+            if accepting:
+                problems.append(_("材料“%(name)s”需补正,不能受理:请退回补正。") % {"name": name})
+    return problems
+
+
+def _correction_text(reasons: str, findings: list[dict]) -> str:
+    """退回补正 as the enterprise reads it: the officer's reasons, then each material to correct with its
+    note. In Chinese: it is the timeline's record and the notification's body."""
+    deficient = [finding for finding in findings if finding["status"] == Status.DEFICIENT]
+    if not deficient:
+        return reasons
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [_("需补正的材料:")] + [
+            _("%(n)d. %(name)s:%(note)s") % {"n": n, "name": finding["name"], "note": finding["note"]}
+            for n, finding in enumerate(deficient, start=1)
+        ]
+    return "\n".join([reasons, *lines] if reasons else lines)
 
 
 def _next_acceptance_number(at: datetime) -> str:
@@ -63,7 +126,7 @@ def _check(
     actor,
     outcome: str,
     *,
-    materials_checked: Iterable[str],
+    findings: list[dict],
     registered_verified: bool,
     operating_verified: bool,
     credit_source: str = "",
@@ -79,7 +142,8 @@ def _check(
         application=application,
         officer=actor,
         revision_number=_revision_number(application),
-        materials_checked=_material_codes(application, materials_checked),
+        materials_checked=[f["code"] for f in findings if f["status"] == Status.CHECKED],
+        material_findings=findings,
         registered_verified=registered_verified,
         operating_verified=operating_verified,
         credit_verified=credit_result == IntakeCheck.CreditResult.GOOD,
@@ -143,7 +207,7 @@ def accept_application(
     *,
     actor,
     application: Application,
-    materials_checked: Iterable[str] = (),
+    materials: Mapping[str, MaterialFinding] | None = None,
     registered_verified: bool = False,
     operating_verified: bool = False,
     credit_source: str = "",
@@ -164,7 +228,8 @@ def accept_application(
     # Locked after the application (the order every intake verb takes): the standing and the type read
     # below are the ones the acceptance is recorded against.
     application.organization = Organization.objects.select_for_update().get(pk=application.organization_id)
-    problems = []
+    findings = _material_findings(application, materials or {})
+    problems = _material_problems(application, findings, accepting=True)
     if not (registered_verified and operating_verified):
         problems.append(_("受理前须核实第二条的条件:在长宁区依法设立、经营状态正常。"))
     problems += _credit_problems(
@@ -196,7 +261,7 @@ def accept_application(
         application,
         actor,
         IntakeCheck.Outcome.ACCEPTED,
-        materials_checked=materials_checked,
+        findings=findings,
         registered_verified=True,
         operating_verified=True,
         credit_source=credit_source,
@@ -215,7 +280,7 @@ def return_application(
     actor,
     application: Application,
     reasons: str,
-    materials_checked: Iterable[str] = (),
+    materials: Mapping[str, MaterialFinding] | None = None,
     registered_verified: bool = False,
     operating_verified: bool = False,
     credit_source: str = "",
@@ -226,19 +291,29 @@ def return_application(
     """退回补正: the enterprise sees the reasons on its timeline, corrects and resubmits."""
     at = at or timezone.now()
     application = _locked_submitted(actor, application)
-    # The applications app owns the return itself (status, timeline note, its own checks).
-    application_services.return_for_correction(actor=actor, application=application, reasons=reasons)
+    findings = _material_findings(application, materials or {})
+    problems = _material_problems(application, findings, accepting=False)
+    reasons = reasons.strip()
+    if not reasons and not any(f["status"] == Status.DEFICIENT for f in findings):
+        problems.append(_("请写明退回补正的原因,或标出需补正的材料并写明需要补正的内容。"))
+    if problems:
+        raise ValidationError(problems)
+    # The applications app owns the return itself (status, timeline note, its own checks); the note
+    # lists each material to correct, so the enterprise need not guess from a free text.
+    application_services.return_for_correction(
+        actor=actor, application=application, reasons=_correction_text(reasons, findings)
+    )
     return _check(
         application,
         actor,
         IntakeCheck.Outcome.RETURNED,
-        materials_checked=materials_checked,
+        findings=findings,
         registered_verified=registered_verified,
         operating_verified=operating_verified,
         credit_source=credit_source,
         credit_checked_on=credit_checked_on,
         credit_result=credit_result,
-        reasons=reasons.strip(),
+        reasons=reasons,
         at=at,
     )
 
@@ -249,7 +324,7 @@ def decline_application(
     actor,
     application: Application,
     reasons: str,
-    materials_checked: Iterable[str] = (),
+    materials: Mapping[str, MaterialFinding] | None = None,
     registered_verified: bool = False,
     operating_verified: bool = False,
     credit_source: str = "",
@@ -260,6 +335,7 @@ def decline_application(
     """不予受理, with reasons the enterprise reads on its timeline. Final (no transition leaves it)."""
     at = at or timezone.now()
     application = _locked_submitted(actor, application)
+    findings = _material_findings(application, materials or {})
     reasons = reasons.strip()
     if not reasons:
         raise ValidationError(_("请写明不予受理的理由。"))
@@ -271,7 +347,7 @@ def decline_application(
         application,
         actor,
         IntakeCheck.Outcome.NOT_ACCEPTED,
-        materials_checked=materials_checked,
+        findings=findings,
         registered_verified=registered_verified,
         operating_verified=operating_verified,
         credit_source=credit_source,

@@ -158,6 +158,16 @@ def _intake_page(
 ) -> HttpResponse:
     organization = application.organization
     can_decide = application.status == Application.Status.SUBMITTED
+    panel = _application_panel(application)
+    history = selectors.intake_history(application)
+    # Each material's row of the checklist beside the files submitted for it and, after a correction,
+    # what the last check found (the officer sees at once what was asked to be corrected).
+    files = {entry.code: entry.files for entry in panel["materials"]}
+    last_findings = history[-1].labelled_findings() if history else {}
+    material_rows = [
+        {**row, "files": files.get(row["material"].code, ()), "last": last_findings.get(row["material"].code)}
+        for row in form.material_rows()
+    ]
     return render(
         request,
         "reviews/intake_check.html",
@@ -175,12 +185,13 @@ def _intake_page(
             # Always what the record says now: after a refusal the officer verifies what they now see.
             "type_form": TypeVerifyForm(initial={"seen": selectors.type_signature(organization)}),
             "type_errors": type_errors or [],
-            "history": selectors.intake_history(application),
+            "history": history,
+            "material_rows": material_rows,
             # A resubmission beside the version last checked: what the correction changed.
             "changes": selectors.revision_changes(application),
             "events": list(application.events.order_by("at", "id")),
             "actions": {"accept": ACCEPT, "return": RETURN, "decline": DECLINE, "verify_type": VERIFY_TYPE},
-            **_application_panel(application),
+            **panel,
         },
         status=status,
     )

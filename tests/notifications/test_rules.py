@@ -24,7 +24,14 @@ from reviews import services
 from reviews import tasks as review_tasks
 from reviews.models import Assignment
 from tests.applications.conftest import draft, submitted
-from tests.reviews.conftest import ARTICLE_2, accepted, assign, declared, verified_type
+from tests.reviews.conftest import (
+    ARTICLE_2,
+    accepted,
+    assign,
+    declared,
+    every_material_checked,
+    verified_type,
+)
 from tests.reviews.decision_support import under_review
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
@@ -68,7 +75,9 @@ def test_acceptance_tells_the_organisation_and_the_approvers(
     verified_type(application, carol)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.accept_application(actor=carol, application=application, **ARTICLE_2)
+        services.accept_application(
+            actor=carol, application=application, materials=every_material_checked(application), **ARTICLE_2
+        )
     application.refresh_from_db()
     assert told("application.accepted") == {"alice", "anna"}
     note = message("application.accepted", "anna")
@@ -106,7 +115,12 @@ def test_a_refused_step_tells_nobody(django_capture_on_commit_callbacks, alice, 
     application = verified_type(submitted(alice, call), carol)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
-            services.accept_application(actor=carol, application=application, **ARTICLE_2)
+            services.accept_application(
+                actor=carol,
+                application=application,
+                materials=every_material_checked(application),
+                **ARTICLE_2,
+            )
             raise RuntimeError("rolled back")
     assert not Notification.objects.exists() and not Delivery.objects.exists()
     assert mail.outbox == []

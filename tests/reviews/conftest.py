@@ -19,6 +19,7 @@ import pytest
 
 from accounts.roles import Role
 from applications.models import Application
+from policies.models import ItemMaterial
 from reviews import services
 from reviews.models import Assignment
 from tests.applications import conftest as enterprise
@@ -86,9 +87,27 @@ def verified_type(application: Application, officer) -> Application:
     return application
 
 
+def every_material_checked(application: Application) -> dict[str, services.MaterialFinding]:
+    """Each material of the item found 已核对: what an officer who found the file in order records."""
+    return {m.code: services.MaterialFinding("checked") for m in application.item.materials.all()}
+
+
+def every_material_posted() -> dict[str, str]:
+    """The intake form's material rows as an officer who found every file in order posts them (every
+    material of every item 已核对: the form reads only its own item's rows)."""
+    return {
+        f"material_{code}": "checked"
+        for code in ItemMaterial.objects.values_list("code", flat=True).distinct()
+    }
+
+
 def accept(application: Application, officer, **checklist) -> Application:
     verified_type(application, officer)
-    services.accept_application(actor=officer, application=application, **{**ARTICLE_2, **checklist})
+    services.accept_application(
+        actor=officer,
+        application=application,
+        **{**ARTICLE_2, "materials": every_material_checked(application), **checklist},
+    )
     application.refresh_from_db()
     return application
 

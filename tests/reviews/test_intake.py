@@ -13,7 +13,15 @@ from reviews import services
 from reviews.models import AcceptanceSequence, IntakeCheck
 from tests.applications.conftest import call_item, pdf, submitted
 from tests.factories import MembershipFactory, UserFactory, make_uscc
-from tests.reviews.conftest import ARTICLE_2, accept, assign, declared, verified_type
+from tests.reviews.conftest import (
+    ARTICLE_2,
+    accept,
+    assign,
+    declared,
+    every_material_checked,
+    every_material_posted,
+    verified_type,
+)
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
 
@@ -29,9 +37,11 @@ def download_url(application: Application, attachment) -> str:
 
 
 def checklist(action: str, **changes) -> dict[str, object]:
+    """The intake form as an officer who found everything in order posts it (every material of every
+    item 已核对: the form reads only its own item's), with `changes`; a None value leaves a field out."""
     data: dict[str, object] = {
         "action": action,
-        "materials": ["project_plan", "investment_audit"],
+        **every_material_posted(),
         "registered_verified": "on",
         "operating_verified": "on",
         "credit_source": "credit_china",
@@ -176,7 +186,7 @@ def test_the_check_page_shows_facts_ceiling_materials_and_the_checklist(client, 
     # 信用记录良好 is a recorded credit check: register, day, result (the ruling on Art. 2).
     assert 'name="credit_source"' in html and 'name="credit_checked_on"' in html
     assert 'name="credit_result"' in html and "信用中国" in html and "有不良记录" in html
-    assert 'value="project_plan"' in html  # the item's materials to tick
+    assert 'name="material_project_plan"' in html  # the item's materials to judge
     assert 'value="accept"' in html and 'value="return"' in html and 'value="decline"' in html
     assert "uscc-warning" not in html
 
@@ -192,7 +202,7 @@ def test_accepting_issues_sequential_acceptance_numbers_and_the_date(client, ali
     assert response.status_code == 302 and response["Location"] == QUEUE
     clock.move_to("2025-04-02 11:00 +08:00", tick=False)
     client.force_login(carol)  # the next day: the 30-minute idle session has ended
-    assert client.post(check_url(second), checklist("accept", materials=[])).status_code == 302
+    assert client.post(check_url(second), checklist("accept")).status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.acceptance_number) == (Application.Status.ACCEPTED, "SL-2025-00001")
@@ -201,7 +211,9 @@ def test_accepting_issues_sequential_acceptance_numbers_and_the_date(client, ali
     check = IntakeCheck.objects.get(application=first)
     assert check.outcome == IntakeCheck.Outcome.ACCEPTED
     assert check.officer == carol and check.revision_number == 1
-    assert check.materials_checked == ["project_plan", "investment_audit"]
+    codes = [m.code for m in first.item.materials.all()]
+    assert check.materials_checked == codes
+    assert [(f["code"], f["status"]) for f in check.material_findings] == [(c, "checked") for c in codes]
     assert check.registered_verified and check.operating_verified and check.credit_verified
     assert (check.credit_source, check.credit_result) == ("credit_china", "good")
     assert check.credit_checked_on.isoformat() == "2025-03-31" and check.standing_reasons == []
@@ -255,7 +267,9 @@ def test_a_reviewer_cannot_accept_through_the_service_either(application, rex):
 
     before = saved_state(application)
     with pytest.raises(PermissionDenied):
-        services.accept_application(actor=rex, application=application, **ARTICLE_2)
+        services.accept_application(
+            actor=rex, application=application, materials=every_material_checked(application), **ARTICLE_2
+        )
     assert saved_state(application) == before
 
 
@@ -283,6 +297,116 @@ def test_returning_shows_the_reasons_on_the_enterprises_timeline(client, alice, 
     client.force_login(alice)
     page = client.get(f"/applications/{application.pk}/").content.decode()
     assert "退回补正" in page and "自筹投入专项审计报告缺少签章页,请补充。" in page
+
+
+# ---------------------------------------------------------------- the materials, one by one
+
+
+def test_accepting_needs_every_required_material_judged_and_saves_nothing_without(client, carol, application):
+    before = saved_state(application)
+    client.force_login(carol)
+    response = client.post(check_url(application), checklist("accept", material_investment_audit=None))
+    assert response.status_code == 400
+    assert "材料“自筹投入专项审计报告”尚未核对" in response.content.decode()
+    assert saved_state(application) == before
+
+
+def test_a_material_that_does_not_apply_needs_its_reason_and_is_recorded_with_it(client, carol, application):
+    client.force_login(carol)
+    before = saved_state(application)
+    response = client.post(
+        check_url(application), checklist("accept", material_achievement_proof="not_applicable")
+    )
+    assert response.status_code == 400
+    assert "标为不适用的,请写明理由。" in response.content.decode()
+    assert saved_state(application) == before
+    response = client.post(
+        check_url(application),
+        checklist(
+            "accept",
+            material_achievement_proof="not_applicable",
+            material_achievement_proof_note="项目尚在研发中,成果以结题时提交为准。",
+        ),
+    )
+    assert response.status_code == 302
+    check = IntakeCheck.objects.get(application=application)
+    assert check.outcome == IntakeCheck.Outcome.ACCEPTED
+    proof = next(f for f in check.material_findings if f["code"] == "achievement_proof")
+    assert proof == {
+        "code": "achievement_proof",
+        "name": "成果证明材料",
+        "status": "not_applicable",
+        "note": "项目尚在研发中,成果以结题时提交为准。",
+    }
+    assert "achievement_proof" not in check.materials_checked
+
+
+def test_a_deficient_material_blocks_acceptance(client, carol, application):
+    client.force_login(carol)
+    before = saved_state(application)
+    response = client.post(
+        check_url(application),
+        checklist(
+            "accept", material_investment_audit="deficient", material_investment_audit_note="缺少签章页"
+        ),
+    )
+    assert response.status_code == 400
+    assert "材料“自筹投入专项审计报告”需补正,不能受理" in response.content.decode()
+    assert saved_state(application) == before
+
+
+def test_returning_lists_each_deficient_material_with_its_note_for_the_enterprise(
+    client, alice, carol, application
+):
+    client.force_login(carol)
+    response = client.post(
+        check_url(application),
+        checklist(
+            "return",
+            material_investment_audit="deficient",
+            material_investment_audit_note="缺少会计师事务所签章页",
+            material_project_plan="deficient",
+            material_project_plan_note="未写明研发周期",
+        ),
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Application.Status.RETURNED
+    note = application.events.order_by("-at", "-id").first().note
+    assert (
+        note
+        == "需补正的材料:\n1. 项目研发方案:未写明研发周期\n2. 自筹投入专项审计报告:缺少会计师事务所签章页"
+    )
+    client.force_login(alice)
+    page = client.get(f"/applications/{application.pk}/").content.decode()
+    assert "项目研发方案:未写明研发周期" in page and "缺少会计师事务所签章页" in page
+
+
+def test_a_deficient_material_needs_its_note(client, carol, application):
+    client.force_login(carol)
+    before = saved_state(application)
+    response = client.post(
+        check_url(application), checklist("return", reasons="请补正。", material_project_plan="deficient")
+    )
+    assert response.status_code == 400
+    assert "标为需补正的,请写明需要补正的内容。" in response.content.decode()
+    assert saved_state(application) == before
+
+
+def test_after_a_correction_each_material_shows_what_the_last_check_found(client, alice, carol, application):
+    services.return_application(
+        actor=carol,
+        application=application,
+        reasons="",
+        materials={"investment_audit": services.MaterialFinding("deficient", "缺少签章页")},
+    )
+    app_services.add_attachment(
+        actor=alice, application=application, material_code="investment_audit", upload=pdf("审计报告-补.pdf")
+    )
+    app_services.submit_application(actor=alice, application=application)
+    client.force_login(carol)
+    page = client.get(check_url(application)).content.decode()
+    assert "上次审查:需补正" in page and "缺少签章页" in page
 
 
 def test_the_enterprise_resubmits_and_the_officer_sees_the_new_revision(client, alice, carol, application):
@@ -383,7 +507,11 @@ def test_accepting_such_an_organisation_needs_a_recorded_reason(client, carol, c
 
 def test_a_reason_is_not_recorded_for_a_code_that_passes(carol, application):
     services.accept_application(
-        actor=carol, application=application, uscc_override_reason="不需要", **ARTICLE_2
+        actor=carol,
+        application=application,
+        uscc_override_reason="不需要",
+        materials=every_material_checked(application),
+        **ARTICLE_2,
     )
     assert IntakeCheck.objects.get(application=application).uscc_override_reason == ""
 

@@ -22,7 +22,7 @@ from reviews import services
 from reviews.models import IntakeCheck
 from reviews.selectors import type_signature
 from tests.applications.conftest import submitted
-from tests.reviews.conftest import ARTICLE_2
+from tests.reviews.conftest import ARTICLE_2, every_material_checked, every_material_posted
 from tests.reviews.decision_support import *  # noqa: F403 (fixtures)
 from tests.reviews.decision_support import award
 
@@ -36,6 +36,7 @@ def check_url(application: Application) -> str:
 def accept_form(**changes) -> dict[str, object]:
     data: dict[str, object] = {
         "action": "accept",
+        **every_material_posted(),
         "registered_verified": "on",
         "operating_verified": "on",
         "credit_source": "credit_shanghai",
@@ -114,7 +115,10 @@ def test_a_credit_check_with_adverse_records_does_not_accept(client, carol, nine
 def test_a_credit_check_dated_after_the_intake_day_is_refused(carol, nine):
     with pytest.raises(ValidationError, match="信用查询日期不能晚于受理审查当天"):
         services.accept_application(
-            actor=carol, application=nine, **{**ARTICLE_2, "credit_checked_on": date(2025, 4, 2)}
+            actor=carol,
+            application=nine,
+            materials=every_material_checked(nine),
+            **{**ARTICLE_2, "credit_checked_on": date(2025, 4, 2)},
         )
     assert state(nine)[0] == Application.Status.SUBMITTED
 
@@ -160,14 +164,18 @@ def test_an_unresolved_clawback_makes_the_organisation_not_in_good_standing(
         recorded_at=timezone.now(),
     )
     with pytest.raises(ValidationError) as refused:
-        services.accept_application(actor=carol, application=nine, **ARTICLE_2)
+        services.accept_application(
+            actor=carol, application=nine, materials=every_material_checked(nine), **ARTICLE_2
+        )
     assert "尚未退回的本区政策资金 ¥100,000.00" in " ".join(refused.value.messages)
     assert state(nine)[0] == Application.Status.SUBMITTED
     # Once the money is back, the organisation is in good standing again.
     clawback.recovered_fen = clawback.amount_fen
     clawback.recovered_on = date(2025, 3, 31)
     clawback.save()
-    services.accept_application(actor=carol, application=nine, **ARTICLE_2)
+    services.accept_application(
+        actor=carol, application=nine, materials=every_material_checked(nine), **ARTICLE_2
+    )
     assert state(nine)[0] == Application.Status.ACCEPTED
 
 
@@ -175,7 +183,9 @@ def test_a_seriously_dishonest_organisation_is_not_accepted(carol, org_a, nine):
     org_a.credit_status = org_a.CreditStatus.SERIOUS_DISHONEST
     org_a.save()
     with pytest.raises(ValidationError, match="列入严重失信名单"):
-        services.accept_application(actor=carol, application=nine, **ARTICLE_2)
+        services.accept_application(
+            actor=carol, application=nine, materials=every_material_checked(nine), **ARTICLE_2
+        )
 
 
 # ---------------------------------------------------------------- who may apply: the applicant type
@@ -212,7 +222,9 @@ def test_an_item_open_only_to_enterprises_is_not_accepted_until_the_type_is_veri
 
 
 def test_an_item_open_to_every_type_needs_no_verification(carol, nine):
-    services.accept_application(actor=carol, application=nine, **ARTICLE_2)
+    services.accept_application(
+        actor=carol, application=nine, materials=every_material_checked(nine), **ARTICLE_2
+    )
     assert state(nine)[0] == Application.Status.ACCEPTED
     nine.organization.refresh_from_db()
     assert nine.organization.type_verified_at is None
@@ -223,7 +235,9 @@ def test_a_verified_type_that_does_not_meet_the_item_is_not_accepted(alice, caro
     account_services.update_organization(actor=alice, organization=org_a, org_type="public_institution")
     services.verify_organization_type(actor=carol, organization=org_a)
     with pytest.raises(ValidationError, match="本项仅限企业申报"):
-        services.accept_application(actor=carol, application=seven, **ARTICLE_2)
+        services.accept_application(
+            actor=carol, application=seven, materials=every_material_checked(seven), **ARTICLE_2
+        )
 
 
 def test_a_type_changed_after_the_officer_opened_the_page_is_not_verified_unseen(

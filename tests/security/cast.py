@@ -31,6 +31,7 @@ from reviews.models import Assignment, NoticeEntry, Objection, Override, PublicN
 from tests.applications.conftest import PDF, draft, submitted
 from tests.disbursement.conftest import confirmed_budget, recognise, yuan
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.reviews.conftest import every_material_checked
 from tests.reviews.decision_support import move
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -209,7 +210,12 @@ class Cast:
     def _accept(self, application: Application) -> None:
         # 7.1 is open to enterprises only: carol verifies the recorded type, then accepts.
         review_services.verify_organization_type(actor=self.carol, organization=application.organization)
-        review_services.accept_application(actor=self.carol, application=application, **ARTICLE_2)
+        review_services.accept_application(
+            actor=self.carol,
+            application=application,
+            materials=every_material_checked(application),
+            **ARTICLE_2,
+        )
 
     def _assigned(self, reviewer: User, matter: str) -> Assignment:
         application = submitted(self.alice, self.call, matter=matter)

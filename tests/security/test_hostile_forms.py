@@ -464,7 +464,8 @@ def _(cast):
         cast.carol,
         reverse("reviews:intake_check", args=[application.pk]),
         {
-            "materials": st.one_of(st.just(codes), hostile()),
+            **{f"material_{code}": value("checked", "not_applicable", "deficient") for code in codes},
+            **{f"material_{code}_note": value("材料齐全", "") for code in codes},
             "registered_verified": value("on"),
             "operating_verified": value("on"),
             "credit_source": value("credit_china", "credit_shanghai"),

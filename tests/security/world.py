@@ -65,6 +65,7 @@ from reviews.models import (
 from reviews.services.scoring import ScoreSheet
 from tests.applications.conftest import draft, pdf, submitted
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.reviews.conftest import every_material_checked
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)  # a Tuesday, inside the call
@@ -228,7 +229,9 @@ def build_world(time_machine) -> World:
     late = submitted(applicant_a, call, code="7.1", facts={"self_raised_investment": "2000000"})
     # 7.1 is open to enterprises only: 区科委 verifies A's recorded type before accepting.
     review_services.verify_organization_type(actor=users["intake"], organization=late.organization)
-    review_services.accept_application(actor=users["intake"], application=late, **ARTICLE_2)
+    review_services.accept_application(
+        actor=users["intake"], application=late, materials=every_material_checked(late), **ARTICLE_2
+    )
     (assignment,) = review_services.assign_reviewers(
         actor=approver, application=late, reviewers=[users["reviewer_assigned"]]
     )
@@ -242,7 +245,12 @@ def build_world(time_machine) -> World:
     publicized = submitted(
         applicant_a, call, code="9.1", facts={"service_cost": "900000"}, matter="智能客服云服务"
     )
-    review_services.accept_application(actor=users["intake"], application=publicized, **ARTICLE_2)
+    review_services.accept_application(
+        actor=users["intake"],
+        application=publicized,
+        materials=every_material_checked(publicized),
+        **ARTICLE_2,
+    )
     (publicized_assignment,) = review_services.assign_reviewers(
         actor=approver, application=publicized, reviewers=[other_reviewer]
     )
