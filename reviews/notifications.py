@@ -145,6 +145,30 @@ def reviewer_shortfall(application: Application, withdrawn: Assignment) -> None:
     )
 
 
+def review_closed(assignment: Assignment) -> None:
+    """The application was decided before this reviewer submitted: their task is over (it has left their
+    list), so they are told rather than finding it gone. Still no organisation name."""
+    application = assignment.application
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("评审任务已结束:%(number)s") % {"number": application.number}
+        body = _(
+            "申报 %(number)s(%(item)s,%(call)s)已审定,您的评审任务随之结束,无需再声明或评分。"
+            "已保存的评分草稿不计入评审结果。"
+        ) % {
+            "number": application.number,
+            "item": application.item.name,
+            "call": application.call_item.call.title,
+        }
+    notify(
+        event="review.closed",
+        key=str(assignment.pk),
+        recipients=[assignment.reviewer],
+        subject=subject,
+        body=body,
+        url=reverse("reviews:my_assignments"),
+    )
+
+
 def scores_complete(application: Application, last: Assignment) -> None:
     """Every standing reviewer has submitted: the commission approvers, to decide."""
     with translation.override(settings.LANGUAGE_CODE):

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -484,17 +485,26 @@ def decision_queue(
     *, call: Call | None = None, item_code: str = "", status: str = ""
 ) -> QuerySet[Application]:
     """The approver's queue: every application submitted at least once, filtered, with `decided_fen` (the
-    latest decision's amount) and `pending_overrides` (一事一议 awaiting confirmation). One query."""
+    latest decision's amount), `pending_overrides` (一事一议 awaiting confirmation) and `reviews_submitted`
+    (against the call's quorum: which ones can be decided now). One query."""
     from django.db.models import Exists, OuterRef, Subquery
 
     from .models import Decision, Override
 
     latest = Decision.objects.filter(application=OuterRef("pk")).order_by("-decided_at", "-id")
+    submitted_reviews = (
+        Assignment.objects.filter(application=OuterRef("pk"), status=Assignment.Status.SUBMITTED)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("organization", "item", "call_item__call")
         .annotate(
             decided_fen=Subquery(latest.values("amount_fen")[:1]),
+            reviews_submitted=Coalesce(Subquery(submitted_reviews, output_field=IntegerField()), 0),
             pending_overrides=Exists(
                 Override.objects.filter(application=OuterRef("pk"), status=Override.Status.PROPOSED)
             ),

@@ -122,6 +122,7 @@ def _close_open_assignments(application: Application, at: datetime) -> int:
         assignment.closed_at = at
         assignment.closed_note = note
         assignment.save(update_fields=["status", "closed_at", "closed_note"])
+        notifications.review_closed(assignment)
         closed += 1
     return closed
 

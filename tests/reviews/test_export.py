@@ -162,6 +162,14 @@ def test_the_queue_lists_every_submitted_application_and_filters(approver_client
     assert first.number in page and cloud.number in page
     assert "还没提交的草稿" not in page
     assert "¥500,000.00" in page  # the decided amount
+    # Beside each, its submitted reviews against the call's quorum; short of it, flagged.
+    row = page[page.index(cloud.number) :].split("</tr>")[0]
+    assert "0 / 0" in row and "评审意见不足" not in row  # a call without reviewers needs none
+    call.reviewers_per_application, call.review_quorum = 2, None  # the quorum: every reviewer
+    call.save(update_fields=["reviewers_per_application", "review_quorum"])
+    page = approver_client.get("/review/applications/").content.decode()
+    row = page[page.index(cloud.number) :].split("</tr>")[0]
+    assert "0 / 2" in row and "评审意见不足" in row
 
     page = approver_client.get("/review/applications/", {"item": "9.1"}).content.decode()
     assert cloud.number in page and first.number not in page

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Notification
 from accounts.roles import Role
 from applications.models import Application
 from audit.models import AuditRecord
@@ -276,6 +277,15 @@ def test_deciding_closes_the_open_assignments_with_a_note(decided, rex, rita, ro
         assert assignment.get_status_display() == "已结束"
         assert assignment.closed_note == "已审定"
         assert assignment.closed_at is not None
+
+
+def test_each_reviewer_whose_task_was_closed_is_told_without_the_organisations_name(decided, rex, rita, ross):
+    told = Notification.objects.filter(event="review.closed")
+    assert sorted(n.recipient.username for n in told) == ["rita", "ross"]  # not rex, who had submitted
+    note = told.get(recipient=rita)
+    assert decided.number in note.subject and "评审任务已结束" in note.subject
+    assert "无需再声明或评分" in note.body and "甲公司" not in note.body
+    assert note.url == "/review/my/"
 
 
 def test_a_closed_assignment_leaves_the_reviewers_list(client, decided, rex, rita):
