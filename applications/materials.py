@@ -42,6 +42,7 @@ def sniff(upload: UploadedFile) -> str:
     if mime in ("application/pdf", "image/jpeg", "image/png"):
         return mime
     if head.startswith(b"PK\x03\x04") and _is_ofd(upload):
+        _check_unpacked_size(upload)
         return "application/ofd"
     raise ValidationError(
         _("文件“%(name)s”不是 %(allowed)s 格式(按文件内容识别,与文件名无关)。")
@@ -59,6 +60,29 @@ def _is_ofd(upload: UploadedFile) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+# An OFD is a ZIP: whoever opens it (a reviewer's reader, a later conversion) unpacks it. What it unpacks
+# to is bounded like the upload itself, with room for the compression of real documents: a "zip bomb"
+# (a few MB that unpack to GBs) is refused here.
+OFD_UNPACKED_FACTOR = 10
+
+
+def _check_unpacked_size(upload: UploadedFile) -> None:
+    limit = settings.MATERIAL_MAX_BYTES * OFD_UNPACKED_FACTOR
+    try:
+        with zipfile.ZipFile(upload) as package:
+            # The sizes the directory declares; a package that lies about them fails when unpacked, and
+            # the portal itself never unpacks one.
+            unpacked = sum(info.file_size for info in package.infolist())
+    finally:
+        upload.seek(0)
+    if unpacked > limit:
+        raise ValidationError(
+            _("文件“%(name)s”解压后达 %(size).0f MB,超过 %(limit)d MB 的上限,请检查文件后重新导出。")
+            % {"name": upload.name, "size": unpacked / 1024 / 1024, "limit": limit // 1024 // 1024},
+            code="unpacked_too_large",
+        )
 
 
 def sha256_of(upload: UploadedFile) -> str:

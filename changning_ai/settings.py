@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes refused, Permissions-Policy, no-store for logged-in pages (changning_ai.middleware).
+    "changning_ai.middleware.HardeningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "changning_ai.middleware.ChineseFirstLocaleMiddleware",

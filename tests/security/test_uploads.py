@@ -157,3 +157,27 @@ def test_the_staff_download_is_an_attachment_with_the_sniffed_type_and_nosniff(c
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PNG
+
+
+def test_an_ofd_that_unpacks_past_the_limit_is_refused_and_nothing_is_stored(
+    client, alice, call, private_files, settings
+):
+    import io
+    import zipfile
+
+    settings.MATERIAL_MAX_BYTES = 1024 * 1024  # 1 MB: an unpacked limit of 10 MB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("OFD.xml", '<?xml version="1.0"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')
+        package.writestr("Doc_0/Res/bomb.bin", b"\0" * (11 * 1024 * 1024))  # 11 MB of zeros: ~11 KB packed
+    bomb = buffer.getvalue()
+    assert len(bomb) < 100 * 1024
+    application = draft(alice, call)
+    client.force_login(alice)
+    response = upload(client, application, "方案.ofd", bomb, "application/ofd")
+    assert "解压后达 11 MB,超过 10 MB 的上限" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert stored_files(private_files) == []
+    # A real OFD of the same call is accepted: the check is on what it unpacks to, not on being a ZIP.
+    response = upload(client, application, "方案.ofd", enterprise.ofd_bytes(), "application/ofd")
+    assert Attachment.objects.filter(content_type="application/ofd").count() == 1
