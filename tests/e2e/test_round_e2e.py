@@ -321,6 +321,7 @@ def test_a_round_with_quorum_an_upheld_objection_and_a_correction_ends_in_a_paym
             page.screenshot(path="/tmp/round-correction-notice.png", full_page=True)
             flat = notice_pdf_text(page, tmp_path, "correction.pdf")
             assert CORRECTION_TITLE in flat
+            assert "长科委公〔2025〕2号" in flat  # numbered after the notice it corrects, downloaded or not
             assert f"本公示为更正公示,更正{NOTICE_TITLE}(2025年5月12日发布)" in flat
             assert f"1 {DONGLING}7.1" in flat and "合计(小写) ¥300,000.00" in flat
             assert XINGHE not in flat
@@ -338,6 +339,7 @@ def test_a_round_with_quorum_an_upheld_objection_and_a_correction_ends_in_a_paym
             expect(page.locator("#notice-total")).to_have_text("¥400,000.00")
             page.screenshot(path="/tmp/round-corrected-notice.png", full_page=True)
             flat = notice_pdf_text(page, tmp_path, "original.pdf")
+            assert "长科委公〔2025〕1号" in flat
             assert "已撤回(2025年5月13日)" in flat
             assert "500,000.00" not in flat  # the withdrawn amount is not printed, as on the page (struck)
             assert "400,000.00" in flat and "肆拾万元整" in flat
