@@ -77,6 +77,8 @@ def notice_list_pdf(notice: PublicNotice) -> bytes:
             "entries": entries,
             "total_fen": total_fen,
             "total_capitals": amount_words(total_fen),
+            # As on the public page: a notice whose withdrawn lines were re-published names its 更正公示.
+            "corrections": list(notice.corrections.order_by("published_at", "id")),
             "generated_at": timezone.localtime(),
         },
     )

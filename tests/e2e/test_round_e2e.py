@@ -340,6 +340,7 @@ def test_a_round_with_quorum_an_upheld_objection_and_a_correction_ends_in_a_paym
             page.screenshot(path="/tmp/round-corrected-notice.png", full_page=True)
             flat = notice_pdf_text(page, tmp_path, "original.pdf")
             assert "长科委公〔2025〕1号" in flat
+            assert f"本公示已有更正,见{CORRECTION_TITLE}(2025年5月20日发布)" in flat
             assert "已撤回(2025年5月13日)" in flat
             assert "500,000.00" not in flat  # the withdrawn amount is not printed, as on the page (struck)
             assert "400,000.00" in flat and "肆拾万元整" in flat

@@ -314,6 +314,9 @@ def test_an_upheld_objection_withdraws_the_public_line_and_the_republished_notic
         .replace("\n", "")
     )
     assert "本公示为更正公示" in text and "¥400,000.00" in text
+    pdf = client.get(f"/notices/{notice.pk}/list.pdf")  # the corrected notice's list names its correction
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages).replace("\n", "")
+    assert f"本公示已有更正,见{correction.title}(2025年" in text
 
 
 def test_a_correction_is_numbered_after_the_notice_it_corrects_whatever_pdf_is_downloaded_first(
