@@ -47,6 +47,13 @@ def review_summary_pdf(application: Application) -> bytes:
     )
 
 
+def notice_number(notice: PublicNotice) -> str:
+    """The 公示名单's 文号, issued when the notice is published (publish_notice), so the notices of a year
+    are numbered in the order they were published — a 更正公示 after the notice it corrects — whatever
+    order their PDFs are first downloaded in."""
+    return document_number("notice_list", f"notice:{notice.pk}", on=timezone.localdate(notice.published_at))
+
+
 def notice_list_pdf(notice: PublicNotice) -> bytes:
     entries = list(
         notice.entries.only(
@@ -66,12 +73,12 @@ def notice_list_pdf(notice: PublicNotice) -> bytes:
         "documents/notice_list.html",
         {
             "notice": notice,
-            "doc_number": document_number(
-                "notice_list", f"notice:{notice.pk}", on=timezone.localdate(notice.published_at)
-            ),
+            "doc_number": notice_number(notice),
             "entries": entries,
             "total_fen": total_fen,
             "total_capitals": amount_words(total_fen),
+            # As on the public page: a notice whose withdrawn lines were re-published names its 更正公示.
+            "corrections": list(notice.corrections.order_by("published_at", "id")),
             "generated_at": timezone.localtime(),
         },
     )

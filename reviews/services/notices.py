@@ -22,7 +22,7 @@ from applications.models import Application, Call
 from applications.services import lock_application, record_transition
 from policies import rules
 from policies.templatetags.money import fen_yuan
-from reviews import notifications
+from reviews import documents, notifications
 from reviews.access import require_role
 from reviews.models import Decision, Holiday, NoticeEntry, Objection, Override, PublicNotice
 from reviews.workdays import nth_working_day_after
@@ -116,6 +116,7 @@ def publish_notice(*, actor, call: Call, at: datetime | None = None) -> PublicNo
         corrects=corrected,
         correction_number=number,
     )
+    documents.notice_number(notice)  # the 文号, in the order of publication
     for application in applications:
         NoticeEntry.objects.create(
             notice=notice,

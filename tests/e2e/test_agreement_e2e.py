@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from disbursement import services
 from disbursement.models import AGREEMENT_BUDGET_CODE, Award, Budget, Installment, SupportAgreement
-from tests.e2e.test_disbursement_e2e import person
+from tests.e2e.support import person
 from tests.e2e.test_review_journey_e2e import definition, logged_in, nav, status_message
 from tests.factories import MembershipFactory, OrganizationFactory
 

@@ -14,56 +14,45 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from accounts.roles import Role, group_for
-from applications.models import Application, Call, CallItem
+from accounts.roles import Role
+from applications.models import Application
 from disbursement import services
 from disbursement.models import Award, Budget, Installment, PaymentBatch, PaymentRecord
-from policies.models import PolicyItem
 from tests.applications.conftest import submitted
 from tests.disbursement.conftest import recognise
+from tests.disbursement.payment_support import bank
+from tests.e2e.support import (
+    ACCOUNT_NUMBER,
+    BANK,
+    BANK_CODE,
+    SHANGHAI,
+    open_call,
+    person,
+)
 from tests.e2e.test_review_journey_e2e import definition, logged_in, nav, status_message
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 from tests.reviews.decision_support import move
 
 pytestmark = pytest.mark.e2e
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
-CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=SHANGHAI)
 SUBMITTED_ON = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
 PAY_DAY = datetime(2025, 6, 3, 9, 30, tzinfo=SHANGHAI)  # a Tuesday
 
 ORGANIZATION = "上海长宁星河智能科技有限公司"
-BANK = "中国工商银行上海市长宁支行"
-ACCOUNT_NUMBER = "6222021001123456789"
-BANK_CODE = "102290003006"  # 开户行联行号 (CNAPS): 12 digits
 VOUCHER = "PZ20250603-0001"
 BATCH_NUMBER = re.compile(r"BF20250603-\d{5}")
-
-
-def person(username: str, name: str, role: Role, *, staff: bool = True):
-    """The roles' groups are rows of a data migration that an earlier transactional test may have
-    flushed: group_for recreates them."""
-    user = UserFactory(username=username, first_name=name, is_staff=staff)
-    user.groups.add(group_for(role))
-    return user
 
 
 @pytest.fixture
 def cast(transactional_db, policy_data):
     with time_machine.travel(SUBMITTED_ON, tick=True):
-        round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
-        call = Call.objects.create(
-            round_id=round_id, year=2025, title="2025 年度人工智能专项申报", opens_at=OPENS, closes_at=CLOSES
-        )
-        CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code="7.1"))
+        call = open_call()
         organization = OrganizationFactory(name=ORGANIZATION)
         enterprise = person("xinghe", "周星河", Role.APPLICANT, staff=False)
         MembershipFactory(user=enterprise, organization=organization, admin=True)
@@ -81,14 +70,7 @@ def cast(transactional_db, policy_data):
         budget = services.enter_budget(actor=commission, year=2025, item_code="7.1", amount_fen=1_000_000_000)
         services.confirm_budget(actor=officer, budget=budget)
         award = services.approve_award(actor=approver, award=award)
-        services.set_bank_account(
-            actor=enterprise,
-            organization=organization,
-            bank_name=BANK,
-            account_name=ORGANIZATION,
-            account_number=ACCOUNT_NUMBER,
-            bank_code=BANK_CODE,
-        )
+        bank(enterprise, organization, ACCOUNT_NUMBER, BANK, BANK_CODE)
     installment = award.installments.get()
     assert (installment.status, installment.amount_fen) == (Installment.Status.DUE, 60_000_000)
     return {

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,19 +22,16 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
-from accounts.roles import Role, group_for
+from accounts.roles import Role
 from accounts.security import requires_second_factor
-from applications.models import Application, Call, CallItem
-from policies.models import PolicyItem
+from applications.models import Application, Call
 from reviews.models import Assignment, PublicNotice
 from tests.applications.conftest import submitted
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from tests.e2e.support import SHANGHAI, open_call, person
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.e2e
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
-CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=SHANGHAI)
 SUBMITTED_ON = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)  # a Tuesday, during the call
 REVIEW_DAY = datetime(2025, 5, 12, 9, 0, tzinfo=SHANGHAI)  # a Monday; the 公示 is published that day
 AFTER_WINDOW = datetime(2025, 5, 20, 10, 0, tzinfo=SHANGHAI)  # the day after the 5th working day
@@ -55,24 +51,7 @@ def cast(transactional_db, policy_data):
     groups are rows of a data migration that an earlier transactional test may have flushed: group_for
     recreates them."""
     with time_machine.travel(SUBMITTED_ON, tick=True):
-        round_id = PolicyItem.objects.get(round__code="changning-ai-2024", code="7.1").round_id
-        call = Call.objects.create(
-            round_id=round_id,
-            year=2025,
-            title="2025 年度人工智能专项申报",
-            opens_at=OPENS,
-            closes_at=CLOSES,
-            reviewers_per_application=2,
-            publicity_working_days=5,
-        )
-        for code in ("7.1", "8.1", "9.1"):
-            CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))
-
-        def person(username: str, name: str, role: Role, *, staff: bool = True):
-            user = UserFactory(username=username, first_name=name, is_staff=staff)
-            user.groups.add(group_for(role))
-            return user
-
+        call = open_call(("7.1", "8.1", "9.1"), reviewers_per_application=2, publicity_working_days=5)
         organization = OrganizationFactory(name=ORGANIZATION, contact_phone=CONTACT_PHONE)
         enterprise = person("xinghe", "周星河", Role.APPLICANT, staff=False)
         MembershipFactory(user=enterprise, organization=organization, admin=True)

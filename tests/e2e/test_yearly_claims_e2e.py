@@ -29,7 +29,8 @@ from disbursement.models import Award, YearlyClaim
 from policies.models import PolicyItem
 from tests.applications.conftest import PDF, submitted
 from tests.disbursement.conftest import recognise
-from tests.e2e.test_disbursement_e2e import person
+from tests.disbursement.payment_support import bank
+from tests.e2e.support import ACCOUNT_NUMBER, BANK, person
 from tests.e2e.test_review_journey_e2e import definition, logged_in, nav, status_message
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.reviews.decision_support import move
@@ -79,14 +80,7 @@ def cast(transactional_db, policy_data):
             )
             services.confirm_budget(actor=officer, budget=budget)
         award = services.approve_award(actor=approver, award=award)  # finance approves the run once
-        services.set_bank_account(
-            actor=enterprise,
-            organization=organization,
-            bank_name="中国工商银行上海市长宁支行",
-            account_name=ORGANIZATION,
-            account_number="6222021001123456789",
-            bank_code="102290002000",
-        )
+        bank(enterprise, organization, ACCOUNT_NUMBER, BANK, "102290002000")
     assert award.amount_fen == 0 and not award.installments.exists()
     return {
         "award": award,

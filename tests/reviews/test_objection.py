@@ -1,6 +1,8 @@
 """Objections to a 公示: named, with contact details, only during the window, confidential; the approver
 upholds (back to decision) or dismisses (recognised on close), and a pending one blocks closing."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -312,6 +314,36 @@ def test_an_upheld_objection_withdraws_the_public_line_and_the_republished_notic
         .replace("\n", "")
     )
     assert "本公示为更正公示" in text and "¥400,000.00" in text
+    pdf = client.get(f"/notices/{notice.pk}/list.pdf")  # the corrected notice's list names its correction
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages).replace("\n", "")
+    assert f"本公示已有更正,见{correction.title}(2025年" in text
+
+
+def test_a_correction_is_numbered_after_the_notice_it_corrects_whatever_pdf_is_downloaded_first(
+    client, approver_client, dora, call, clock, published
+):
+    """The 文号 is issued at publication, not at the first download of the list (which made a 更正公示
+    downloaded first 长科委公〔2025〕1号 and the notice it corrects 2号)."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    notice, entry, application = published
+    decide(approver_client, notice, lodge(notice, entry), "upheld")
+    clock.move_to(AFTER_WINDOW, tick=False)
+    services.close_notice(notice=notice, actor=dora)
+    services.record_decision(
+        actor=dora, application=application, recommended=True, amount="300000", reasons="核减"
+    )
+    correction = services.publish_notice(actor=dora, call=call)
+
+    def number(of) -> str:
+        pdf = client.get(f"/notices/{of.pk}/list.pdf")
+        text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+        return re.search(r"长科委公〔\d{4}〕\d+号", text).group(0)
+
+    assert number(correction) == "长科委公〔2025〕2号"
+    assert number(notice) == "长科委公〔2025〕1号"
 
 
 def test_a_notice_with_no_withdrawn_line_is_not_a_correction(dora, call, published):
