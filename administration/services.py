@@ -34,6 +34,8 @@ from reviews.access import require_role
 from . import selectors
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+COMMISSION_ROLES = frozenset({Role.INTAKE_OFFICER, Role.EXPERT_REVIEWER, Role.COMMISSION_APPROVER})
+FINANCE_ROLES = frozenset({Role.FINANCE_OFFICER, Role.FINANCE_APPROVER})
 
 
 class AccountKind:
@@ -171,6 +173,12 @@ def set_roles(actor: User, user: User, roles: Iterable[Role | str]) -> list[str]
         raise ValidationError({"roles": _("未知的角色。")}) from exc
     if wanted & ADMIN_ROLES and len(wanted) > 1:
         raise ValidationError({"roles": _("管理员角色(系统、安全、审计管理员)不能与其他任何角色同时授予。")})
+    if wanted & COMMISSION_ROLES and wanted & FINANCE_ROLES:
+        # Who decides the money and who approves paying it are two offices (区科委, 区财政局): one
+        # account holding both could recognise an award and approve its payment alone.
+        raise ValidationError(
+            {"roles": _("区科委的角色(受理、评审、审定)与区财政局的角色(经办、审核)不能授予同一账户。")}
+        )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         check_can_set_roles(actor, locked)

@@ -41,3 +41,26 @@ def role_required(*roles: Role) -> Callable:
         return wrapper
 
     return decorator
+
+
+def require_not_involved(user, application_ids) -> None:
+    """Nobody approves money for an application they decided or reviewed (issue 14: 区科委's and 区财政局's
+    duties kept apart even for an account that once held both). PermissionDenied naming the first one."""
+    from .models import Assignment, Decision
+
+    ids = [pk for pk in application_ids if pk is not None]
+    if not ids:
+        return
+    decided = Decision.objects.filter(application_id__in=ids, approver=user)
+    reviewed = Assignment.objects.filter(application_id__in=ids, reviewer=user).exclude(
+        status=Assignment.Status.CONFLICTED  # withdrew before seeing it: no part in the outcome
+    )
+    involved = decided.values_list("application__number", flat=True).union(
+        reviewed.values_list("application__number", flat=True)
+    )
+    number = next(iter(involved[:1]), None)
+    if number is not None:
+        raise PermissionDenied(
+            _("您参与了申报 %(number)s 的审定或评审,不能审核其资金:须由未参与的审核人员办理。")
+            % {"number": number}
+        )

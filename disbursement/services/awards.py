@@ -18,7 +18,7 @@ from applications.models import Application
 from applications.services import record_clawback_amount
 from audit import services as audit
 from policies.templatetags.money import fen_yuan
-from reviews.access import require_role
+from reviews.access import require_not_involved, require_role
 
 from .. import notifications, schedule
 from ..models import Award, Clawback, Installment
@@ -136,6 +136,7 @@ def approve_award(*, actor, award: Award, at: datetime | None = None) -> Award:
     last of a budget run one after the other: the second sees what the first committed and is refused.
     """
     require_role(actor, Role.FINANCE_APPROVER)
+    require_not_involved(actor, [award.application_id])
     at = at or timezone.now()
     award = _lock_award(award)
     if award.status != Award.Status.PENDING:

@@ -32,7 +32,7 @@ from django.utils.translation import pgettext
 
 from accounts.roles import Role
 from audit import services as audit
-from reviews.access import require_role
+from reviews.access import require_not_involved, require_role
 
 from .. import notifications
 from ..models import Award, Budget, Installment, PaymentBatch, PaymentRecord, YearlyClaim
@@ -173,6 +173,7 @@ def _check_second_pair_of_eyes(actor, batch: PaymentBatch) -> None:
     require_role(actor, Role.FINANCE_APPROVER)
     if batch.prepared_by_id == actor.pk:
         raise PermissionDenied(_("拨付批次须由编制人以外的审核人员审核,编制人不能审核自己编制的批次。"))
+    require_not_involved(actor, batch.installments.values_list("award__application_id", flat=True).distinct())
 
 
 def approve_batch(*, actor, batch: PaymentBatch) -> PaymentBatch:

@@ -123,19 +123,28 @@ def test_the_roles_page_runs_the_same_number_of_queries_for_few_and_many(
 
 def test_roles_are_changed_through_the_page_and_recorded(client, sue, wang):
     client.force_login(sue)
-    response = client.post(
-        role_url(wang), {"roles": [Role.FINANCE_OFFICER.value, Role.EXPERT_REVIEWER.value]}
-    )
+    response = client.post(role_url(wang), {"roles": [Role.INTAKE_OFFICER.value, Role.EXPERT_REVIEWER.value]})
     assert response.status_code == 302
     wang.refresh_from_db()
-    assert wang.role_names == [Role.EXPERT_REVIEWER.value, Role.FINANCE_OFFICER.value]
+    assert wang.role_names == [Role.EXPERT_REVIEWER.value, Role.INTAKE_OFFICER.value]
     assert wang.is_staff
     change = AuditRecord.objects.get(action="roles.change")
     assert change.username == "sue" and change.object_id == str(wang.pk)
     assert change.changes == {
         "before": {"roles": ["applicant"]},
-        "after": {"roles": ["expert_reviewer", "finance_officer"]},
+        "after": {"roles": ["expert_reviewer", "intake_officer"]},
     }
+
+
+def test_a_commission_and_a_finance_role_together_are_refused_on_the_page(client, sue, wang):
+    client.force_login(sue)
+    response = client.post(
+        role_url(wang), {"roles": [Role.COMMISSION_APPROVER.value, Role.FINANCE_APPROVER.value]}
+    )
+    assert response.status_code == 200
+    assert "不能授予同一账户" in " ".join(response.context["form"].errors["roles"])
+    wang.refresh_from_db()
+    assert wang.role_names == [Role.APPLICANT.value]
 
 
 def test_an_administrator_role_with_another_role_is_refused_on_the_page(client, sue, wang):
@@ -165,6 +174,16 @@ def test_an_administrator_role_cannot_be_combined_with_any_other(sue, wang, admi
         set_roles(sue, wang, [admin_role, other])
     assert wang.role_names == [Role.APPLICANT.value]
     assert not AuditRecord.objects.filter(action="roles.change").exists()
+
+
+@pytest.mark.parametrize("commission", [Role.INTAKE_OFFICER, Role.EXPERT_REVIEWER, Role.COMMISSION_APPROVER])
+@pytest.mark.parametrize("finance", [Role.FINANCE_OFFICER, Role.FINANCE_APPROVER])
+def test_a_commission_role_and_a_finance_role_are_never_one_accounts(sue, wang, commission, finance):
+    with pytest.raises(ValidationError, match="不能授予同一账户"):
+        set_roles(sue, wang, [commission, finance])
+    assert wang.role_names == [Role.APPLICANT.value]
+    assert not AuditRecord.objects.filter(action="roles.change").exists()
+    assert set_roles(sue, wang, [finance]) == [finance.value]  # either office alone is fine
 
 
 @pytest.mark.parametrize("admin_role", [Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN])

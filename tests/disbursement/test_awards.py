@@ -258,3 +258,24 @@ def test_recognise_helper_is_the_notice_path(clock, private_files, call, alice, 
     assert application.status == Application.Status.RECOGNISED
     assert application.events.order_by("-at", "-id").first().note == "公示期满无异议,予以认定"
     assert award.application == application
+
+
+def test_nobody_approves_the_money_of_an_application_they_reviewed(award, budget, dora, fred, frank):
+    from django.utils import timezone
+
+    from reviews.models import Assignment
+
+    # fred once sat on its review panel (before moving to 区财政局): he may not approve its money.
+    Assignment.objects.create(
+        application=award.application,
+        reviewer=fred,
+        assigned_by=dora,
+        assigned_at=timezone.now(),
+        status=Assignment.Status.SUBMITTED,
+    )
+    with pytest.raises(PermissionDenied, match=f"您参与了申报 {award.application.number} 的审定或评审"):
+        services.approve_award(actor=fred, award=award)
+    award.refresh_from_db()
+    assert award.status == Award.Status.PENDING and figures_of(budget)[1] == 0
+    services.approve_award(actor=frank, award=award)  # another approver, not involved
+    assert figures_of(budget)[1] == 60_000_000

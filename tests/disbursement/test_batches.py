@@ -391,3 +391,25 @@ def test_the_navigation_offers_the_batches_to_finance_staff_only(client, fay, fr
             .split("</nav>")[0]
         )
         assert (f'href="{LIST}"' in nav) is shown, user.username
+
+
+def test_an_approver_who_reviewed_an_application_in_the_batch_cannot_approve_it(
+    submitted_batch, due, dora, frank
+):
+    from django.utils import timezone
+
+    from reviews.models import Assignment, Decision
+
+    Decision.objects.filter(application=due.award.application).update(approver=frank)
+    if not Decision.objects.filter(application=due.award.application).exists():
+        Assignment.objects.create(
+            application=due.award.application,
+            reviewer=frank,
+            assigned_by=dora,
+            assigned_at=timezone.now(),
+            status=Assignment.Status.SUBMITTED,
+        )
+    with pytest.raises(PermissionDenied, match="不能审核其资金"):
+        services.approve_batch(actor=frank, batch=submitted_batch)
+    submitted_batch.refresh_from_db()
+    assert submitted_batch.status == B.SUBMITTED and submitted_batch.approved_by is None
