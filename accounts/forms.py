@@ -126,6 +126,14 @@ class EmailPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("注册邮箱")
 
+    def save(self, *args, **kwargs) -> None:
+        # Every request is recorded with the address typed (issue 14), whether or not an account has it:
+        # a run of them against one person is visible; the page itself still says the same either way.
+        from audit import services as audit
+
+        audit.record("password_reset_requested", username=self.cleaned_data["email"][:150])
+        super().save(*args, **kwargs)
+
 
 class OrganizationForm(AccessibleFormMixin, forms.ModelForm):
     """Create: every field. The services own uniqueness, so the form does not check it."""

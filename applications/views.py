@@ -340,6 +340,15 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
+        # Refused uploads are recorded (issue 14): a run of disguised files is what an assessor looks for.
+        upload = form.cleaned_data["file"]
+        audit.record(
+            "upload_refused",
+            obj=application,
+            result=audit.Result.DENIED,
+            detail=f"{form.cleaned_data['material_code']} “{(upload.name or '')[:120]}” "
+            f"({upload.size} B): {'; '.join(exc.messages)[:300]}",
+        )
     else:
         messages.success(request, _("已上传“%(name)s”。") % {"name": attachment.original_name})
     return _back_to_materials(application)

@@ -18,6 +18,7 @@ urlpatterns = [
 
 # Every 403 is audited (audit.denials) before the usual page is shown.
 handler403 = "audit.denials.permission_denied"
+handler404 = "audit.denials.page_not_found"
 
 admin.site.site_header = _("长宁区人工智能创新产业扶持政策申报平台 · 管理")
 admin.site.site_title = _("长宁区AI政策平台")

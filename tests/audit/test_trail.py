@@ -112,6 +112,55 @@ def test_a_permission_denial_is_recorded_with_the_path(client, alice):
     assert record.detail.startswith("GET /review/intake/")
 
 
+def test_a_probe_of_another_organisations_application_is_recorded(
+    client, alice, bob, call, clock, private_files
+):
+    from tests.applications.conftest import submitted
+
+    application = submitted(alice, call)
+    login(client, bob)
+    for url in (f"/applications/{application.pk}/", f"/applications/{application.pk}/edit/"):
+        assert client.get(url, REMOTE_ADDR=IP).status_code == 404
+    probes = AuditRecord.objects.filter(action="not_found", user_id=bob.pk).order_by("seq")
+    assert [r.detail for r in probes] == [
+        f"GET /applications/{application.pk}/",
+        f"GET /applications/{application.pk}/edit/",
+    ]
+    assert {(r.result, r.ip_address) for r in probes} == {(AuditRecord.Result.DENIED, IP)}
+    # An anonymous visitor's 404 is not recorded: scanners would fill the trail.
+    client.logout()
+    before = AuditRecord.objects.filter(action="not_found").count()
+    assert client.get("/no-such-page/").status_code == 404
+    assert AuditRecord.objects.filter(action="not_found").count() == before
+
+
+def test_a_password_reset_request_is_recorded_with_the_address_typed_known_or_not(client, alice):
+    for email in (alice.email, "nobody@example.com"):
+        response = client.post("/accounts/password-reset/", {"email": email}, REMOTE_ADDR=IP)
+        assert response.status_code == 302
+    records = AuditRecord.objects.filter(action="password_reset_requested").order_by("seq")
+    assert [(r.username, r.ip_address) for r in records] == [(alice.email, IP), ("nobody@example.com", IP)]
+
+
+def test_a_refused_upload_is_recorded_with_the_file_and_the_reason(client, alice, call, clock, private_files):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.applications.conftest import draft
+
+    application = draft(alice, call)
+    login(client, alice)
+    client.post(
+        f"/applications/{application.pk}/materials/",
+        {"material_code": "project_plan", "file": SimpleUploadedFile("方案.pdf", b"<html>x</html>")},
+        REMOTE_ADDR=IP,
+    )
+    record = last("upload_refused")
+    assert record.result == AuditRecord.Result.DENIED and record.ip_address == IP
+    assert record.object_id == str(application.pk)
+    assert "project_plan “方案.pdf”" in record.detail and "不是 PDF、JPG、PNG、OFD 格式" in record.detail
+    assert not application.attachments.exists()
+
+
 # ---------------------------------------------------------------- state changes, money, overrides
 
 
