@@ -120,6 +120,28 @@ class LoginForm(AccessibleFormMixin, AuthenticationForm):
         self.fields["username"].widget.attrs["maxlength"] = 254
         self.fields["password"].label = _("密码")
 
+    def clean(self):
+        # An account that failed often from anywhere waits before its password is checked again
+        # (accounts.security.login_delay): refused here, the attempt is neither checked nor counted.
+        from axes.handlers.proxy import AxesProxyHandler
+
+        from .security import axes_username, login_delay
+
+        credentials = {"username": self.cleaned_data.get("username", "")}
+        account = axes_username(self.request, credentials)
+        wait = login_delay(account)
+        # A client locked for this account gets the lock page (axes, in authenticate), not the wait.
+        if wait and not AxesProxyHandler.is_locked(self.request, credentials):
+            raise ValidationError(
+                _("该账户近期登录失败次数较多,为防止密码被猜测,请 %(n)d 秒后再试。") % {"n": wait},
+                code="slowed_down",
+            )
+        return super().clean()
+
+
+class UnlockRequestForm(AccessibleFormMixin, forms.Form):
+    username = forms.CharField(label=_("手机号或邮箱"), max_length=254)
+
 
 class EmailPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
     def __init__(self, *args, **kwargs) -> None:

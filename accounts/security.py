@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Max, Sum
 from django.dispatch import receiver
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from changning_ai.groups import group_names
@@ -108,6 +108,7 @@ def mark_authenticated(request) -> None:
 def _on_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         start_secure_session(request, user)
+    clear_login_failures(user.get_username())
 
 
 # ---------------------------------------------------------------- lockout (django-axes)
@@ -147,6 +148,93 @@ def lockout_response(request, original_response=None, credentials=None, *args, *
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=403)
 
 
+# ---------------------------------------------------------------- slowing an account down (issue 14)
+#
+# The lock is per account and client. Across clients — one attacker with many addresses, or many guessing
+# one account — failures of an account slow it down instead: after LOGIN_DELAY_AFTER_FAILURES failures
+# within the cool-off time, each further attempt must wait 1, 2, 4 … seconds (at most
+# LOGIN_DELAY_MAX_SECONDS) after the last failure. A waiting attempt is refused before the password is
+# checked, so it neither counts as a failure nor lengthens the wait. Counted in the cache (Redis in
+# production, shared by every worker); a successful login clears it.
+
+
+def _delay_key(account: str) -> str:
+    return f"login-failures:{account}"
+
+
+def login_delay(account: str, now: float | None = None) -> int:
+    """Seconds this account must still wait before its password is checked again (0: none)."""
+    from django.core.cache import cache
+
+    if not account:
+        return 0
+    failures, last = cache.get(_delay_key(account), (0, 0.0))
+    excess = failures - settings.LOGIN_DELAY_AFTER_FAILURES
+    if excess < 0:
+        return 0
+    wait = min(2**excess, settings.LOGIN_DELAY_MAX_SECONDS)
+    remaining = last + wait - (time.time() if now is None else now)
+    return max(0, int(remaining + 0.999))
+
+
+def record_login_failure(account: str) -> None:
+    from django.core.cache import cache
+
+    if not account:
+        return
+    key = _delay_key(account)
+    failures, _last = cache.get(key, (0, 0.0))
+    cache.set(key, (failures + 1, time.time()), timeout=int(settings.AXES_COOLOFF_TIME.total_seconds()))
+
+
+def clear_login_failures(account: str) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_delay_key(account))
+
+
+@receiver(user_login_failed, dispatch_uid="accounts.security.count_failure")
+def _count_failure(sender, credentials=None, request=None, **kwargs) -> None:
+    record_login_failure(axes_username(request, credentials))
+
+
+# ---------------------------------------------------------------- the owner unlocks (issue 14)
+
+UNLOCK_SALT = "accounts.unlock"
+
+
+def unlock_token(user) -> str:
+    """A link's token that lifts this account's login locks for a while (ACCOUNT_UNLOCK_LINK_MAX_AGE).
+    It carries a keyed digest of the password hash, so a password changed since makes old links useless."""
+    from django.core import signing
+
+    return signing.dumps({"u": user.get_username(), "p": _password_mark(user)}, salt=UNLOCK_SALT)
+
+
+def _password_mark(user) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(UNLOCK_SALT, user.password).hexdigest()[:20]
+
+
+def user_for_unlock_token(token: str):
+    """The account a valid, unexpired token was made for; None otherwise."""
+    from django.core import signing
+
+    from .models import User
+
+    try:
+        data = signing.loads(
+            token, salt=UNLOCK_SALT, max_age=settings.ACCOUNT_UNLOCK_LINK_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:
+        return None
+    user = User.objects.filter(username=data.get("u", ""), is_active=True).first()
+    if user is None or _password_mark(user) != data.get("p"):
+        return None
+    return user
+
+
 @receiver(user_locked_out, dispatch_uid="accounts.security.record_lockout")
 def _record_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     from audit import services as audit
@@ -173,14 +261,16 @@ def _record_lockout(sender, request=None, username=None, ip_address=None, **kwar
 class LockedAccount:
     username: str  # what unlock() takes
     display: str  # the name the administrator knows the person by (the login name if nobody has it)
+    ip_address: str  # the client the lock holds for (the lock is per account and client)
     failures: int
     last_attempt: datetime
     locked_until: datetime
 
 
 def locked_usernames() -> list[LockedAccount]:
-    """Accounts locked now: AXES_FAILURE_LIMIT failures or more within the cool-off time, newest first.
-    Counted as axes counts (attempts are per username, IP address and browser; their failures add up)."""
+    """Locks in force now, one per account and client: AXES_FAILURE_LIMIT failures or more within the
+    cool-off time, newest first. Counted as axes counts (attempts are per username, IP address and browser;
+    their failures add up per account and address)."""
     from axes.models import AccessAttempt
 
     from .models import User
@@ -190,7 +280,7 @@ def locked_usernames() -> list[LockedAccount]:
         AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cool_off)
         .exclude(username__isnull=True)
         .exclude(username="")
-        .values("username")
+        .values("username", "ip_address")
         .annotate(failures=Sum("failures_since_start"), last_attempt=Max("attempt_time"))
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
         .order_by("-last_attempt")
@@ -200,6 +290,7 @@ def locked_usernames() -> list[LockedAccount]:
         LockedAccount(
             username=row["username"],
             display=people[row["username"]].display_name if row["username"] in people else row["username"],
+            ip_address=row["ip_address"] or "",
             failures=row["failures"],
             last_attempt=row["last_attempt"],
             locked_until=row["last_attempt"] + cool_off,
@@ -208,13 +299,48 @@ def locked_usernames() -> list[LockedAccount]:
     ]
 
 
-def unlock(username: str) -> int:
-    """Lift the lock on one account (the security administrator's page); returns the attempts removed.
-    Recorded in the audit trail under the current actor."""
+def unlock(username: str, *, by_owner=None) -> int:
+    """Lift every lock on one account (the security administrator's page, the break-glass command, or the
+    owner's e-mailed link: `by_owner`); returns the attempts removed. Recorded in the audit trail under the
+    current actor, or under the owner."""
     from axes.utils import reset
 
     from audit import services as audit
 
     removed = reset(username=username) if username else 0
-    audit.record("account_unlocked", detail=_("解除账户锁定:%(username)s") % {"username": username})
+    clear_login_failures(username)
+    if by_owner is not None:
+        audit.record("account_unlocked", user=by_owner, detail=_("本人通过邮件链接解除账户锁定"))
+    else:
+        audit.record("account_unlocked", detail=_("解除账户锁定:%(username)s") % {"username": username})
     return removed
+
+
+def user_for_identifier(identifier: str):
+    from .selectors import user_for_identifier as find
+
+    return find(identifier)
+
+
+def send_unlock_link(user) -> None:
+    """E-mail the unlock link to the account's registered address (never to an address typed in)."""
+    from django.urls import reverse
+
+    from .notify import notify_address
+
+    token = unlock_token(user)
+    minutes = int(settings.ACCOUNT_UNLOCK_LINK_MAX_AGE.total_seconds() // 60)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("解除登录锁定")
+        body = _(
+            "您的账户因多次登录失败被锁定。如是您本人,请在 %(minutes)d 分钟内打开下面的链接解除锁定。"
+            "如果不是您本人在尝试登录,请打开链接解锁后立即修改密码,并联系区科委。"
+        ) % {"minutes": minutes}
+    notify_address(
+        event="account.unlock_link",
+        key=token[-40:],
+        address=user.email,
+        subject=subject,
+        body=body,
+        url=reverse("accounts:unlock_confirm", args=[token]),
+    )

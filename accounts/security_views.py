@@ -20,11 +20,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from audit import services as audit
 
 from . import security, two_factor
-from .forms import CodeForm, PortalPasswordChangeForm, ReauthForm
+from .forms import CodeForm, PortalPasswordChangeForm, ReauthForm, UnlockRequestForm
 from .reauth import is_recent, reauth_required, safe_next
 from .roles import landing_url
 
@@ -251,3 +252,55 @@ def reauth(request: HttpRequest) -> HttpResponse:
                 audit.record("reauth", obj=user, detail=_("重新验证身份成功"))
                 return redirect(next_url or landing_url(request.user))
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url or ""}, status=status)
+
+
+# ---------------------------------------------------------------- the owner lifts a lock (issue 14)
+
+
+def _unlock_key(group, request) -> str:
+    """django-ratelimit's key for the requested account: the identifier as the login counts it."""
+    return security.axes_username(request, {"username": request.POST.get("username", "")}) or "-"
+
+
+@ratelimit(group="unlock-client", key="ip", rate="10/h", method="POST")
+@ratelimit(group="unlock-account", key=_unlock_key, rate="3/h", method="POST")
+@require_http_methods(["GET", "POST"])
+def unlock_request(request: HttpRequest) -> HttpResponse:
+    """A locked owner asks for an unlock link. The answer is the same whether or not the account exists
+    or has an address (nothing to learn here); the link goes only to the account's registered e-mail."""
+    form = UnlockRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        user = security.user_for_identifier(form.cleaned_data["username"])
+        if user is not None and user.is_active and user.email:
+            security.send_unlock_link(user)
+        audit.record("unlock_link_requested", username=form.cleaned_data["username"][:150])
+        messages.success(
+            request,
+            _("如该账户登记了邮箱,解锁链接已发送到该邮箱,%(minutes)d 分钟内有效。")
+            % {"minutes": _link_minutes()},
+        )
+        return redirect("accounts:login")
+    return render(
+        request, "accounts/unlock_request.html", {"form": form}, status=400 if form.is_bound else 200
+    )
+
+
+def _link_minutes() -> int:
+    from django.conf import settings
+
+    return int(settings.ACCOUNT_UNLOCK_LINK_MAX_AGE.total_seconds() // 60)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unlock_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: GET shows a button (a mail scanner opening the link unlocks nothing), POST lifts
+    every login lock and the slow-down of the account, recorded in the trail under the account."""
+    user = security.user_for_unlock_token(token)
+    if user is None:
+        return render(request, "accounts/unlock_invalid.html", status=400)
+    if request.method == "POST":
+        security.unlock(user.get_username(), by_owner=user)
+        messages.success(request, _("账户已解锁,请重新登录。如果不是您本人多次登录失败,请登录后修改密码。"))
+        return redirect("accounts:login")
+    return render(request, "accounts/unlock_confirm.html", {"account": user})

@@ -252,17 +252,18 @@ def test_setting_the_same_roles_again_changes_and_records_nothing(sue, wang):
 def test_locked_accounts_are_listed_with_their_failures_and_last_attempt(client, sue, wang, clock):
     wang.first_name = "王力"
     wang.save()
-    fail_logins("wang", 3, ip="10.0.0.1")
+    fail_logins("wang", 3, ip="10.0.0.1")  # three from one address: not locked (the lock is per client)
     clock.shift(timedelta(minutes=5))
-    fail_logins("wang", 2, ip="10.0.0.2")  # five in all, from two addresses: locked
+    fail_logins("wang", 5, ip="10.0.0.2")  # five from another: locked there
     fail_logins("li", 4)  # not yet
     client.force_login(sue)
     response = client.get(LOCKS)
     locks = response.context["locks"]
-    assert [(lock.username, lock.failures) for lock in locks] == [("wang", 5)]
+    assert [(lock.username, lock.ip_address, lock.failures) for lock in locks] == [("wang", "10.0.0.2", 5)]
     assert locks[0].last_attempt == datetime(2026, 3, 2, 10, 5, tzinfo=SHANGHAI)
     html = response.content.decode()
     assert "王力" in html and "2026-03-02 10:05:00" in html and "2026-03-02 10:35:00" in html
+    assert "10.0.0.2" in html
     assert 'name="username" value="wang"' in html and 'value="li"' not in html
 
 

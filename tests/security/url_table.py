@@ -98,6 +98,8 @@ accounts:password_reset                 200
 accounts:password_reset_done            200
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        200
+accounts:unlock_request                 200
+accounts:unlock_confirm                 400
 accounts:organization                   L     200   200   200   200   200   200   200   200   200   200   200
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:organization_edit              L     200   200   404   404   404   404   404   404   404   404   404
@@ -346,6 +348,8 @@ accounts:password_reset                 200
 accounts:password_reset_done            405
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        405
+accounts:unlock_request                 400
+accounts:unlock_confirm                 400
 accounts:organization                   L     405   405   405   405   405   405   405   405   405   405   405
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:organization_edit              L     200   200   404   404   404   404   404   404   404   404   404

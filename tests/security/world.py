@@ -424,6 +424,7 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
     return {
         # accounts
         "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "accounts:unlock_confirm": {"token": "not-a-signed-token"},
         "accounts:approve_member": {"pk": world.membership_request.pk},
         "accounts:reject_member": {"pk": world.membership_request.pk},
         "accounts:inbox_message": {"pk": world.notification.pk},
