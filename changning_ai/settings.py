@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "reviews",
     "disbursement",
     "administration",
+    "operations",
 ]
 
 MIDDLEWARE = [
