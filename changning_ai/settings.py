@@ -233,6 +233,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# With REDIS_URL (every production host) the cache is Redis, shared by all web processes and hosts: rate-limit
+# counters and cached sessions agree whichever gunicorn worker answers. Without it (make run),
+# one process's memory.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -240,6 +243,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read from Redis and written through to the database (cached_db): fast on every request, and
+# a Redis restart logs nobody out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # ---- 等级保护 2.0 (issue 7) ------------------------------------------------------------------------
 # Accounts: five failed logins lock the account (not the IP: many users share a government NAT) for 30 min.
@@ -267,8 +275,6 @@ OTP_TOTP_ISSUER = "长宁区AI政策平台"
 # Approving a batch, confirming 一事一议 and changing bank details need the password (and code) again
 # if the last proof is older than this.
 REAUTH_MAX_AGE_SECONDS = 5 * 60
-# Behind the portal's own reverse proxy, the client's address is the first X-Forwarded-For hop.
-AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 AUDIT_RETENTION_DAYS = 180
 # The audit chain's HMAC key. Keep it outside the database (and its backups): without it an edit cannot be
 # hidden by recomputing the chain. Changing it makes the existing chain fail verification.
@@ -338,12 +344,50 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health probes answer over plain HTTP on the host itself (a load balancer or systemd probing gunicorn
+# directly); everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 
+# ---- Behind a reverse proxy (deploy/nginx/changning-ai.conf) ----------------------------------------
+# Only when the portal is reachable solely through its own proxy may the proxy's headers be believed: the
+# scheme (X-Forwarded-Proto, for HTTPS redirects and Secure cookies) and the client's address (X-Real-IP,
+# read by audit.context.client_ip for audit records, django-axes and django-ratelimit alike). Without a
+# proxy these headers are whatever the client chose to send, and are ignored.
+# (AUDIT_TRUST_X_FORWARDED_FOR is the setting's former name, still read so an old .env keeps working.)
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False))
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+RATELIMIT_IP_META_KEY = "audit.context.client_ip"
+# Private downloads answered by the proxy (nginx X-Accel-Redirect to an internal location) instead of
+# streamed by a gunicorn worker: the URL prefix of that internal location, e.g. "/_private/". Off (empty) by
+# default, and ignored when the private storage is not on local disk. applications.downloads reads it.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+if MEDIA_ACCEL_REDIRECT_PREFIX and not (
+    MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/") and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT_PREFIX must start and end with '/': {MEDIA_ACCEL_REDIRECT_PREFIX!r}"
+    )
+
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json writes one JSON object per line
+# (python-json-logger) for a log collector; "text" (the default) is for people reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json: {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
@@ -362,5 +406,12 @@ ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reas
 
 # Materials: PDF, JPG, PNG and OFD only, checked by content; at most 20 MB each.
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
+# Request size: a material is a file of at most MATERIAL_MAX_BYTES (nginx's client_max_body_size is that
+# plus a margin for the form); everything else a form posts is small. A request body other than a file is
+# refused above 2.5 MB, and an upload above 2.5 MB is spooled to a temporary file instead of held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest forms post a few hundred fields (the batch form's chosen installments, the reviewer lists);
+# beyond this a POST is refused (400) before any form code runs. One file per upload form.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
