@@ -200,6 +200,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# The queue tasks go to and workers read: one Redis may serve more than one portal (staging beside
+# production, or parallel test runs), each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Scheduled work (`celery -A changning_ai beat`), in Shanghai time (CELERY_TIMEZONE). Every task is
 # idempotent, so a beat that fires twice, or a worker that retries, tells nobody twice.
 CELERY_BEAT_SCHEDULE = {
@@ -347,6 +350,12 @@ if not DEBUG:
 # The health probes answer over plain HTTP on the host itself (a load balancer or systemd probing gunicorn
 # directly); everything else is redirected to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
+
+# ---- Health (operations.health) ----------------------------------------------------------------------
+# /health/ready/ fails below this much free disk under MEDIA_ROOT, and when no Celery worker answers a ping
+# within this time (with a broker; tasks running eagerly need no worker).
+HEALTH_MIN_FREE_DISK_MB = env.int("HEALTH_MIN_FREE_DISK_MB", default=1024)
+HEALTH_CELERY_PING_TIMEOUT = timedelta(seconds=env.float("HEALTH_CELERY_PING_TIMEOUT", default=2.0))
 
 # ---- Behind a reverse proxy (deploy/nginx/changning-ai.conf) ----------------------------------------
 # Only when the portal is reachable solely through its own proxy may the proxy's headers be believed: the

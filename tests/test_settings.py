@@ -1,5 +1,6 @@
 """Settings fail loudly: production (DEBUG off) has no default secret."""
 
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,40 @@ def test_celery_runs_tasks_eagerly_when_no_broker_is_configured():
 
 def test_celery_uses_redis_when_redis_url_is_set():
     assert _celery_settings(REDIS_URL="redis://127.0.0.1:6379/0") == ["False", "redis"]
+
+
+def _run_with_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "BEHIND_PROXY", "LOG_FORMAT", "AUDIT_TRUST_X_FORWARDED_FOR"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "changning_ai.settings", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_json_logs_are_one_object_per_line():
+    code = "import django, logging; django.setup(); logging.getLogger('portal').warning('审计 %s', 7)"
+    result = _run_with_settings(code, LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "portal", "审计 7")
+    assert "time" in line
+
+
+def test_an_unknown_log_format_refuses_to_start():
+    result = _run_with_settings("import changning_ai.settings", LOG_FORMAT="xml")
+    assert result.returncode != 0 and "LOG_FORMAT must be text or json" in result.stderr
+
+
+def test_the_proxys_headers_are_believed_only_behind_a_proxy():
+    code = "from django.conf import settings as s; print(getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    assert _run_with_settings(code).stdout.strip() == "None"
+    behind = _run_with_settings(code, BEHIND_PROXY="true").stdout.strip()
+    assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
