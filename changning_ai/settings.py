@@ -153,6 +153,33 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# With several web hosts the private materials must be shared: PRIVATE_STORAGE=s3 keeps them in an
+# S3-compatible bucket (MinIO, a cloud's object storage) through django-storages (the "s3" extra of
+# pyproject.toml), never public (no ACL, URLs signed) and still served only through the permission-checked
+# views. Local disk under MEDIA_ROOT stays the default.
+PRIVATE_STORAGE = env.str("PRIVATE_STORAGE", default="local")
+if PRIVATE_STORAGE == "s3":
+    try:
+        STORAGES["private"] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("S3_BUCKET"),
+                "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("S3_REGION", default="") or None,
+                "access_key": env.str("S3_ACCESS_KEY_ID"),
+                "secret_key": env.str("S3_SECRET_ACCESS_KEY"),
+                "location": env.str("S3_LOCATION", default="private"),
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"PRIVATE_STORAGE=s3 needs {exc}") from exc
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs S3_BUCKET")
+elif PRIVATE_STORAGE != "local":
+    raise ImproperlyConfigured(f"PRIVATE_STORAGE must be local or s3: {PRIVATE_STORAGE!r}")
 
 # Email: console in development; SMTP (or any backend) from the environment in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -117,3 +119,30 @@ def test_the_proxys_headers_are_believed_only_behind_a_proxy():
     assert _run_with_settings(code).stdout.strip() == "None"
     behind = _run_with_settings(code, BEHIND_PROXY="true").stdout.strip()
     assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+S3 = {
+    "PRIVATE_STORAGE": "s3",
+    "S3_BUCKET": "changning-private",
+    "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+    "S3_ACCESS_KEY_ID": "portal",
+    "S3_SECRET_ACCESS_KEY": "secret",
+}
+
+
+def test_private_materials_can_live_in_s3_compatible_storage():
+    pytest.importorskip("storages", reason="the s3 extra (django-storages) is not installed")
+    code = (
+        "import django; django.setup(); from django.core.files.storage import storages as s; "
+        "p = s['private']; print(type(p).__name__, p.bucket_name, p.default_acl, p.querystring_auth)"
+    )
+    result = _run_with_settings(code, **S3)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "changning-private", "None", "True"]
+
+
+def test_s3_storage_without_its_bucket_refuses_to_start():
+    for missing in ({**S3, "S3_BUCKET": ""}, {k: v for k, v in S3.items() if k != "S3_BUCKET"}):
+        result = _run_with_settings("import changning_ai.settings", **missing)
+        assert result.returncode != 0 and "PRIVATE_STORAGE=s3 needs" in result.stderr
+    assert _run_with_settings("import changning_ai.settings", PRIVATE_STORAGE="ftp").returncode != 0

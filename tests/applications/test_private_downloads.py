@@ -79,3 +79,23 @@ def test_a_file_lost_from_storage_is_a_404_without_a_download_record(client, set
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response
     assert not AuditRecord.objects.filter(action="attachment.download").exists()
+
+
+def test_a_storage_off_local_disk_is_streamed_even_with_the_prefix(settings, monkeypatch):
+    """Object storage (PRIVATE_STORAGE=s3) has no path nginx could read: the worker streams the file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import InMemoryStorage
+    from django.db.models.fields.files import FieldFile
+
+    from applications.downloads import private_file_response
+    from applications.models import Attachment
+
+    settings.MEDIA_ACCEL_REDIRECT_PREFIX = PREFIX
+    field = Attachment._meta.get_field("file")
+    monkeypatch.setattr(field, "storage", InMemoryStorage())
+    name = field.storage.save("applications/1/proof.pdf", ContentFile(b"%PDF-1.7 proof"))
+    response = private_file_response(
+        FieldFile(Attachment(), field, name), filename="租赁证明.pdf", content_type="application/pdf"
+    )
+    assert "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 proof"
