@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 # make run is the demo: DEBUG and demo accounts on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DEBUG=true DEMO_MODE=true DOCUMENT_SIGNING_KEY=var/signing/demo-key.pem DOCUMENT_SIGNING_CERT=var/signing/demo-cert.pem
 
-.PHONY: run test lint format setup sysdeps migrate clean otp
+.PHONY: run test lint format setup sysdeps migrate clean otp deploy-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ format: $(STAMP)
 
 test: $(STAMP) sysdeps lint
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The production stack (gunicorn + Celery worker + beat, DEBUG off, whitenoise) on PostgreSQL and Redis,
+# started on a free port with a database of its own, checked over HTTP, then stopped (operations/smoke.py).
+deploy-check: $(STAMP)
+	scripts/deploy_check.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from audit import services as audit
 from policies import rules
 
 from . import documents, services
+from .downloads import private_file_response
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
 from .models import Application, Attachment, CallItem, StatusEvent
 from .selectors import (
@@ -370,23 +371,14 @@ def remove_attachment(request: HttpRequest, pk: int, attachment_id: int) -> Http
 
 @login_required
 @require_GET
-def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def download(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     """The file, only to the application's own organisation; always as a download, never rendered."""
     application = application_for(request.user, pk)
     attachment: Attachment = get_object_or_404(application.attachments.all(), pk=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("file missing from storage") from exc
-    audit.record("attachment.download", obj=attachment, detail=f"{application} {attachment.material_code}")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,  # as sniffed at upload, not as the browser claimed
+    response = private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    audit.record("attachment.download", obj=attachment, detail=f"{application} {attachment.material_code}")
     return response
 
 

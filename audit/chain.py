@@ -58,3 +58,29 @@ def verify_chain(chunk_size: int = 2000) -> Verdict:
         expected_seq += 1
         expected_prev = entry.hash
     return Verdict(checked, None)
+
+
+def verify_head() -> Break | None:
+    """The newest record only, for a health probe (two indexed rows, whatever the chain's length): its
+    content matches its hash and it links to its predecessor (or to the newest archive, or the genesis).
+    The full walk stays verify_chain's (manage.py verify_audit)."""
+    records = list(AuditRecord.objects.order_by("-seq")[:2])
+    if not records:
+        return None
+    head = records[0]
+    previous = records[1] if len(records) > 1 else None
+    if previous is not None and previous.seq == head.seq - 1:
+        expected_prev = previous.hash
+    else:
+        anchor = AuditArchive.objects.order_by("-last_seq").first()
+        if anchor is not None and anchor.last_seq == head.seq - 1:
+            expected_prev = anchor.last_hash
+        elif head.seq == 1:
+            expected_prev = GENESIS_HASH
+        else:
+            return Break(head.seq - 1, None, f"缺少序号 {head.seq - 1} 的记录(下一条为 {head.seq})")
+    if head.prev_hash != expected_prev:
+        return Break(head.seq, head.pk, "与前一条记录的哈希链接不符")
+    if head.compute_hash() != head.hash:
+        return Break(head.seq, head.pk, "记录内容与其哈希不符(已被修改)")
+    return None

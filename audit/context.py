@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -35,13 +36,29 @@ def acting_as(user=None, *, ip_address: str | None = None, label: str = ""):
 
 
 def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the first X-Forwarded-For hop when the portal sits behind its own proxy
-    (AUDIT_TRUST_X_FORWARDED_FOR); a header a client can set is not trusted otherwise."""
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    """The client's address: the one function behind audit records, django-axes (AXES_CLIENT_IP_CALLABLE)
+    and django-ratelimit (RATELIMIT_IP_META_KEY), so all three name the same address.
+
+    Behind the portal's own proxy (settings.BEHIND_PROXY) it is the proxy's X-Real-IP, which nginx sets to
+    the peer address over anything the client sent; failing that, the last X-Forwarded-For hop, the one the
+    proxy appended (earlier hops are whatever the client claimed). Without a proxy both headers are the
+    client's own words and REMOTE_ADDR is the address."""
+    if getattr(settings, "BEHIND_PROXY", False):
+        real_ip = _address(request.META.get("HTTP_X_REAL_IP", ""))
+        if real_ip:
+            return real_ip
+        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = _address(hops[-1])
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 class AuditContextMiddleware:

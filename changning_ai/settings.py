@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "reviews",
     "disbursement",
     "administration",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,33 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# With several web hosts the private materials must be shared: PRIVATE_STORAGE=s3 keeps them in an
+# S3-compatible bucket (MinIO, a cloud's object storage) through django-storages (the "s3" extra of
+# pyproject.toml), never public (no ACL, URLs signed) and still served only through the permission-checked
+# views. Local disk under MEDIA_ROOT stays the default.
+PRIVATE_STORAGE = env.str("PRIVATE_STORAGE", default="local")
+if PRIVATE_STORAGE == "s3":
+    try:
+        STORAGES["private"] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("S3_BUCKET"),
+                "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("S3_REGION", default="") or None,
+                "access_key": env.str("S3_ACCESS_KEY_ID"),
+                "secret_key": env.str("S3_SECRET_ACCESS_KEY"),
+                "location": env.str("S3_LOCATION", default="private"),
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"PRIVATE_STORAGE=s3 needs {exc}") from exc
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs S3_BUCKET")
+elif PRIVATE_STORAGE != "local":
+    raise ImproperlyConfigured(f"PRIVATE_STORAGE must be local or s3: {PRIVATE_STORAGE!r}")
 
 # Email: console in development; SMTP (or any backend) from the environment in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
@@ -201,6 +229,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# The queue tasks go to and workers read: one Redis may serve more than one portal (staging beside
+# production, or parallel test runs), each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Scheduled work (`celery -A changning_ai beat`), in Shanghai time (CELERY_TIMEZONE). Every task is
 # idempotent, so a beat that fires twice, or a worker that retries, tells nobody twice.
 CELERY_BEAT_SCHEDULE = {
@@ -234,6 +265,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# With REDIS_URL (every production host) the cache is Redis, shared by all web processes and hosts: rate-limit
+# counters and cached sessions agree whichever gunicorn worker answers. Without it (make run),
+# one process's memory.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -241,6 +275,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read from Redis and written through to the database (cached_db): fast on every request, and
+# a Redis restart logs nobody out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # ---- 等级保护 2.0 (issue 7) ------------------------------------------------------------------------
 # Accounts: five failed logins lock the account for 30 minutes — from that client (account and address
@@ -274,8 +313,6 @@ OTP_TOTP_ISSUER = "长宁区AI政策平台"
 # Approving a batch, confirming 一事一议 and changing bank details need the password (and code) again
 # if the last proof is older than this.
 REAUTH_MAX_AGE_SECONDS = 5 * 60
-# Behind the portal's own reverse proxy, the client's address is the first X-Forwarded-For hop.
-AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 AUDIT_RETENTION_DAYS = 180
 # The audit chain's HMAC key. Keep it outside the database (and its backups): without it an edit cannot be
 # hidden by recomputing the chain. Changing it makes the existing chain fail verification.
@@ -345,12 +382,56 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health probes answer over plain HTTP on the host itself (a load balancer or systemd probing gunicorn
+# directly); everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 
+# ---- Health (operations.health) ----------------------------------------------------------------------
+# /health/ready/ fails below this much free disk under MEDIA_ROOT, and when no Celery worker answers a ping
+# within this time (with a broker; tasks running eagerly need no worker).
+HEALTH_MIN_FREE_DISK_MB = env.int("HEALTH_MIN_FREE_DISK_MB", default=1024)
+HEALTH_CELERY_PING_TIMEOUT = timedelta(seconds=env.float("HEALTH_CELERY_PING_TIMEOUT", default=2.0))
+
+# ---- Behind a reverse proxy (deploy/nginx/changning-ai.conf) ----------------------------------------
+# Only when the portal is reachable solely through its own proxy may the proxy's headers be believed: the
+# scheme (X-Forwarded-Proto, for HTTPS redirects and Secure cookies) and the client's address (X-Real-IP,
+# read by audit.context.client_ip for audit records, django-axes and django-ratelimit alike). Without a
+# proxy these headers are whatever the client chose to send, and are ignored.
+# (AUDIT_TRUST_X_FORWARDED_FOR is the setting's former name, still read so an old .env keeps working.)
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False))
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+RATELIMIT_IP_META_KEY = "audit.context.client_ip"
+# Private downloads answered by the proxy (nginx X-Accel-Redirect to an internal location) instead of
+# streamed by a gunicorn worker: the URL prefix of that internal location, e.g. "/_private/". Off (empty) by
+# default, and ignored when the private storage is not on local disk. applications.downloads reads it.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+if MEDIA_ACCEL_REDIRECT_PREFIX and not (
+    MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/") and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT_PREFIX must start and end with '/': {MEDIA_ACCEL_REDIRECT_PREFIX!r}"
+    )
+
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json writes one JSON object per line
+# (python-json-logger) for a log collector; "text" (the default) is for people reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json: {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
@@ -369,5 +450,12 @@ ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reas
 
 # Materials: PDF, JPG, PNG and OFD only, checked by content; at most 20 MB each.
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
+# Request size: a material is a file of at most MATERIAL_MAX_BYTES (nginx's client_max_body_size is that
+# plus a margin for the form); everything else a form posts is small. A request body other than a file is
+# refused above 2.5 MB, and an upload above 2.5 MB is spooled to a temporary file instead of held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest forms post a few hundred fields (the batch form's chosen installments, the reviewer lists);
+# beyond this a POST is refused (400) before any form code runs. One file per upload form.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5

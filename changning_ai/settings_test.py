@@ -34,6 +34,9 @@ DOCUMENT_SIGNING_CERT = str(_signing / "cert.pem")
 # and queue markers of one test, or of another xdist worker, never reach the next. (Redis is exercised
 # as Celery's broker by tests/integration.)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the database whether or not REDIS_URL is set: the query-count pins count the session's read,
+# the same with and without a broker. (Production reads them from Redis: cached_db, one query fewer.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

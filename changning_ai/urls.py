@@ -13,6 +13,7 @@ urlpatterns = [
     path("awards/", include("disbursement.enterprise_urls")),
     path("manage/", include("administration.urls")),
     path("audit/", include("audit.urls")),
+    path("health/", include("operations.urls")),
     path("", include("policies.urls")),
 ]
 

@@ -1,9 +1,12 @@
 """Settings fail loudly: production (DEBUG off) has no default secret."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +82,67 @@ def test_celery_runs_tasks_eagerly_when_no_broker_is_configured():
 
 def test_celery_uses_redis_when_redis_url_is_set():
     assert _celery_settings(REDIS_URL="redis://127.0.0.1:6379/0") == ["False", "redis"]
+
+
+def _run_with_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "BEHIND_PROXY", "LOG_FORMAT", "AUDIT_TRUST_X_FORWARDED_FOR"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "changning_ai.settings", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_json_logs_are_one_object_per_line():
+    code = "import django, logging; django.setup(); logging.getLogger('portal').warning('审计 %s', 7)"
+    result = _run_with_settings(code, LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "portal", "审计 7")
+    assert "time" in line
+
+
+def test_an_unknown_log_format_refuses_to_start():
+    result = _run_with_settings("import changning_ai.settings", LOG_FORMAT="xml")
+    assert result.returncode != 0 and "LOG_FORMAT must be text or json" in result.stderr
+
+
+def test_the_proxys_headers_are_believed_only_behind_a_proxy():
+    code = "from django.conf import settings as s; print(getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    assert _run_with_settings(code).stdout.strip() == "None"
+    behind = _run_with_settings(code, BEHIND_PROXY="true").stdout.strip()
+    assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+S3 = {
+    "PRIVATE_STORAGE": "s3",
+    "S3_BUCKET": "changning-private",
+    "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+    "S3_ACCESS_KEY_ID": "portal",
+    "S3_SECRET_ACCESS_KEY": "secret",
+}
+
+
+def test_private_materials_can_live_in_s3_compatible_storage():
+    pytest.importorskip("storages", reason="the s3 extra (django-storages) is not installed")
+    code = (
+        "import django; django.setup(); from django.core.files.storage import storages as s; "
+        "p = s['private']; print(type(p).__name__, p.bucket_name, p.default_acl, p.querystring_auth)"
+    )
+    result = _run_with_settings(code, **S3)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "changning-private", "None", "True"]
+
+
+def test_s3_storage_without_its_bucket_refuses_to_start():
+    for missing in ({**S3, "S3_BUCKET": ""}, {k: v for k, v in S3.items() if k != "S3_BUCKET"}):
+        result = _run_with_settings("import changning_ai.settings", **missing)
+        assert result.returncode != 0 and "PRIVATE_STORAGE=s3 needs" in result.stderr
+    assert _run_with_settings("import changning_ai.settings", PRIVATE_STORAGE="ftp").returncode != 0

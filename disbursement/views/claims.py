@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Role
 from accounts.selectors import approved_membership_for
+from applications.downloads import private_file_response
 from audit import services as audit
 from policies.templatetags.money import fen_yuan
 from reviews.access import has_any_role, role_required
@@ -39,19 +40,13 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _proof_response(claim: YearlyClaim) -> FileResponse:
+def _proof_response(claim: YearlyClaim) -> HttpResponse:
     if not claim.rent_proof:
         raise Http404
-    try:
-        handle = claim.rent_proof.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("file missing from storage") from exc
-    audit.record("yearlyclaim.download", obj=claim, detail=f"{claim} {claim.rent_proof_name}")
-    response = FileResponse(
-        handle, as_attachment=True, filename=claim.rent_proof_name, content_type=claim.rent_proof_type
+    response = private_file_response(
+        claim.rent_proof, filename=claim.rent_proof_name, content_type=claim.rent_proof_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    audit.record("yearlyclaim.download", obj=claim, detail=f"{claim} {claim.rent_proof_name}")
     return response
 
 
@@ -115,7 +110,7 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def claim_proof(request: HttpRequest, pk: int) -> FileResponse:
+def claim_proof(request: HttpRequest, pk: int) -> HttpResponse:
     return _proof_response(selectors.claim_for(request.user, pk))
 
 
@@ -152,7 +147,7 @@ def staff_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 @require_GET
-def staff_claim_proof(request: HttpRequest, pk: int) -> FileResponse:
+def staff_claim_proof(request: HttpRequest, pk: int) -> HttpResponse:
     return _proof_response(selectors.claim_detail(pk))
 
 

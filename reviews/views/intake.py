@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.applicant_types import OrgFlag
 from accounts.roles import Role
+from applications.downloads import private_file_response
 from applications.forms import fact_rows
 from applications.models import Application
 from applications.selectors import application_quote
@@ -222,21 +223,15 @@ def _verify_type(request: HttpRequest, application: Application) -> HttpResponse
 
 @login_required
 @require_GET
-def staff_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def staff_download(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     """A submitted material, for the staff who may read it; always as a download, never rendered."""
     attachment = selectors.staff_attachment(request.user, pk, attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("file missing from storage") from exc
+    response = private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )
     audit.record(
         "attachment.download", obj=attachment, detail=f"{attachment.application} {attachment.material_code}"
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

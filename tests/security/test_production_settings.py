@@ -35,6 +35,8 @@ def production_environment(tmp_path: Path, database: str) -> dict[str, str]:
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "AUDIT_ARCHIVE_DIR": str(tmp_path / "archive"),
+        # Behind the portal's TLS proxy (deploy/nginx): the only way X-Forwarded-Proto is believed.
+        "BEHIND_PROXY": "true",
     }
 
 

@@ -216,6 +216,8 @@ audit:records                           L     403   403   403   403   403   403 
 audit:export                            L     403   403   403   403   403   403   403   403   403   403   200
 audit:verify                            L     403   403   403   403   403   403   403   403   403   403   200
 audit:record                            L     403   403   403   403   403   403   403   403   403   403   200
+health:live                             200
+health:ready                            200
 
 # 年度兑现 (yearly claims): the enterprise's own claim (anyone else's is 404), claimed by its administrator;
 # 区科委's queue and check, read by finance too; only the commission's approver accepts, returns, refuses.
@@ -465,6 +467,8 @@ audit:records                           L     403   403   403   403   403   403 
 audit:record                            L     403   403   403   403   403   403   403   403   403   403   405
 audit:export                            L     403   403   403   403   403   403   403   403   403   403   405
 audit:verify                            L     403   403   403   403   403   403   403   403   403   403   200
+health:live                             405
+health:ready                            405
 
 # The admin's site-wide pages (its per-model pages follow ADMIN_RIGHTS, below).
 admin:index                             AL    AL    AL    200   200   200   200   200   200   200   200   200

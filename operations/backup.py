@@ -1,6 +1,7 @@
 """Backing up and restoring the whole portal: the database and the uploaded materials, in one tarball.
 
-Here, in the highest app, because a backup touches every app's data; it imports none of their models.
+Here, in the operations app (the top room), because a backup touches every app's data; it imports none of
+their models.
 
 A backup (`manage.py backup_portal --out FILE.tar.gz`) holds
 - database.json: every table as `dumpdata` writes it, with natural foreign keys, except what a migrated

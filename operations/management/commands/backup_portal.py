@@ -1,5 +1,5 @@
 """`manage.py backup_portal --out FILE.tar.gz`: the database and every uploaded file in one tarball
-(disbursement.backup)."""
+(operations.backup)."""
 
 import sys
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from audit.context import acting_as
-from disbursement.backup import BackupRefused, backup
+from operations.backup import BackupRefused, backup
 
 
 class Command(BaseCommand):

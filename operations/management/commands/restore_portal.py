@@ -1,5 +1,5 @@
 """`manage.py restore_portal FILE.tar.gz`: restore a backup_portal tarball into a migrated, empty database
-(disbursement.backup)."""
+(operations.backup)."""
 
 import sys
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from audit.context import acting_as
-from disbursement.backup import BackupRefused, restore
+from operations.backup import BackupRefused, restore
 
 
 class Command(BaseCommand):
