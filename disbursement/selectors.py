@@ -398,16 +398,33 @@ class DueGroup:
         return sum(i.amount_fen for i in self.installments)
 
 
-def due_groups() -> list[DueGroup]:
-    """Installments due and in no batch, grouped by organisation, with each one's current account. Two
-    queries."""
-    installments = list(
-        Installment.objects.filter(status=Installment.Status.DUE, batch__isnull=True)
-        .select_related("award__application", "award__organization", "award__item", "award__agreement")
-        .order_by(
-            "award__organization__name", "award__organization_id", "award__application__number", "number"
+def due_installments(*, organization: str = "", item_code: str = "", year: int | None = None):
+    """Installments due and in no batch, optionally only an organisation's (name or USCC contains), an item's
+    (its budget code) or a budget year's, grouped by organisation in name order. A queryset: the page shows
+    one page of it, and "all matching" takes its ids (the partial index installment_due_unbatched)."""
+    rows = Installment.objects.filter(status=Installment.Status.DUE, batch__isnull=True)
+    if organization:
+        rows = rows.filter(
+            Q(award__organization__name__icontains=organization)
+            | Q(award__organization__uscc__icontains=organization)
         )
+    if item_code == AGREEMENT_BUDGET_CODE:
+        rows = rows.filter(award__agreement__isnull=False)
+    elif item_code:
+        rows = rows.filter(award__item__code=item_code)
+    if year:
+        rows = rows.filter(year=year)
+    return rows.select_related(
+        "award__application", "award__organization", "award__item", "award__agreement"
+    ).order_by(
+        "award__organization__name", "award__organization_id", "award__application__number", "number", "pk"
     )
+
+
+def due_groups(installments=None) -> list[DueGroup]:
+    """The installments (by default every due one; the batch page passes one page of due_installments),
+    grouped by organisation, with each one's current account. Two queries."""
+    installments = list(due_installments() if installments is None else installments)
     accounts = accounts_at({i.award.organization_id for i in installments})
     groups: dict[int, DueGroup] = {}
     for installment in installments:

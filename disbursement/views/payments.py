@@ -16,10 +16,12 @@ Thin: reads through disbursement.selectors, changes through disbursement.service
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,7 +41,7 @@ from .. import documents, selectors, services
 from ..documents import award_notice_pdf
 from ..exports import batch_workbook
 from ..models import Installment, PaymentBatch
-from ..payment_forms import BankAccountForm, FailedForm, PaidForm, ReturnForm
+from ..payment_forms import BankAccountForm, DueFilterForm, FailedForm, PaidForm, ReturnForm
 
 FINANCE = (Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
 finance_required = role_required(*FINANCE)
@@ -74,16 +76,27 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+DUE_PAGE_SIZE = 100
+
+
 @officer_required
 @require_http_methods(["GET", "POST"])
 def batch_new(request: HttpRequest) -> HttpResponse:
+    """Due installments, filtered and one page at a time; the officer ticks some on the page, or takes every
+    installment the filter matches (chosen by the query, not by the rows the page happens to show)."""
     status = 200
     selected: set[int] = set()
+    data = request.POST if request.method == "POST" else request.GET
+    form = DueFilterForm(data or None, item_choices=selectors.budget_item_choices())
+    filters = form.filters()
     if request.method == "POST":
-        # Ids beyond the database's integer range are nobody's (and would make SQLite raise OverflowError).
-        selected = {
-            int(pk) for pk in request.POST.getlist("installments") if pk.isdecimal() and len(pk) <= 18
-        }
+        if request.POST.get("all") == "1":
+            selected = set(selectors.due_installments(**filters).values_list("pk", flat=True))
+        else:
+            # Ids beyond the database's integer range are nobody's (SQLite would raise OverflowError).
+            selected = {
+                int(pk) for pk in request.POST.getlist("installments") if pk.isdecimal() and len(pk) <= 18
+            }
         try:
             batch = services.create_batch(actor=request.user, installment_ids=selected)
         except ValidationError as exc:
@@ -94,10 +107,19 @@ def batch_new(request: HttpRequest) -> HttpResponse:
                 request, _("批次 %(number)s 已编制,核对无误后请提交审核。") % {"number": batch.number}
             )
             return redirect("disbursement:batch", pk=batch.pk)
+    page = Paginator(selectors.due_installments(**filters), DUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items() if v}
     return render(
         request,
         "disbursement/batch_new.html",
-        {"groups": selectors.due_groups(), "selected": selected},
+        {
+            "form": form,
+            "page": page,
+            "groups": selectors.due_groups(page.object_list),
+            "selected": selected,
+            "filters": query,
+            "query": urlencode(query),
+        },
         status=status,
     )
 
