@@ -13,7 +13,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -461,30 +461,43 @@ def public_notices(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/notice_public_list.html", {"notices": rows, "now": timezone.now()})
 
 
+NOTICE_PAGE_SIZE = 200
+
+
 @require_GET
 def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the notice's lines (a notice of a large call has thousands); the count and the total are
+    the whole notice's, and the PDF (notices:list_pdf) lists every line. Five queries whatever the size."""
     notice = get_object_or_404(PublicNotice.objects.select_related("corrects"), pk=pk)
-    # Only the copied fields: the entry rows never join the organisation or the application.
-    entries = list(
-        notice.entries.only(
-            "id",
-            "notice_id",
-            "organization_name",
-            "item_code",
-            "item_name",
-            "project_name",
-            "amount_fen",
-            "withdrawn_at",
-        ).order_by("item_code", "id")
+    standing = Q(withdrawn_at__isnull=True)
+    totals = notice.entries.aggregate(
+        lines=Count("id"),
+        standing_count=Count("id", filter=standing),
+        total_fen=Sum("amount_fen", filter=standing),
     )
+    # Only the copied fields: the entry rows never join the organisation or the application.
+    entries = notice.entries.only(
+        "id",
+        "notice_id",
+        "organization_name",
+        "item_code",
+        "item_name",
+        "project_name",
+        "amount_fen",
+        "withdrawn_at",
+    ).order_by("item_code", "id")
+    paginator = Paginator(entries, NOTICE_PAGE_SIZE)
+    paginator.count = totals["lines"]  # counted with the totals above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/notice_public_detail.html",
         {
             "notice": notice,
-            "entries": entries,
-            "standing_count": sum(1 for entry in entries if entry.withdrawn_at is None),
-            "total_fen": sum(entry.amount_fen for entry in entries if entry.withdrawn_at is None),
+            "page": page,
+            "entries": page.object_list,
+            "standing_count": totals["standing_count"],
+            "total_fen": totals["total_fen"] or 0,
             "corrections": list(
                 notice.corrections.order_by("published_at").only("id", "title", "corrects_id")
             ),
