@@ -77,6 +77,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 DUE_PAGE_SIZE = 100
+BATCH_PAGE_SIZE = 100
 
 
 @officer_required
@@ -127,8 +128,15 @@ def batch_new(request: HttpRequest) -> HttpResponse:
 @finance_required
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch with one page of its installments (a batch may hold thousands) and one page of its
+    payment records; the count and the sum are the whole batch's."""
     batch = selectors.batch_for(pk)
-    lines = selectors.batch_lines(batch)
+    totals = selectors.batch_totals(batch)
+    paginator = Paginator(selectors.batch_installments(batch), BATCH_PAGE_SIZE)
+    paginator.count = totals["count"]  # counted with the sum: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    lines = selectors.batch_lines(batch, page.object_list)
+    records = Paginator(selectors.batch_records(batch), BATCH_PAGE_SIZE).get_page(request.GET.get("records"))
     is_officer = has_any_role(request.user, Role.FINANCE_OFFICER)
     is_approver = has_any_role(request.user, Role.FINANCE_APPROVER)
     is_preparer = batch.prepared_by_id == request.user.pk
@@ -137,10 +145,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disbursement/batch_detail.html",
         {
             "batch": batch,
+            "page": page,
             "lines": lines,
-            "total_fen": sum(line.installment.amount_fen for line in lines),
-            "records": selectors.batch_records(batch),
-            "can_submit": is_officer and batch.status == Batch.DRAFT and bool(lines),
+            "line_count": totals["count"],
+            "total_fen": totals["total_fen"],
+            "records": records,
+            "can_submit": is_officer and batch.status == Batch.DRAFT and totals["count"] > 0,
             "can_withdraw": is_officer and is_preparer and batch.status == Batch.DRAFT,
             "can_approve": is_approver and not is_preparer and batch.status == Batch.SUBMITTED,
             "preparer_waits": is_approver and is_preparer and batch.status == Batch.SUBMITTED,
@@ -149,14 +159,14 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
             "failed_form": FailedForm(),
             "batched": Installment.Status.BATCHED,
-            "sheet": _sheet_state(batch, lines),
+            "sheet": _sheet_state(batch, totals["count"]),
         },
     )
 
 
-def _sheet_state(batch: PaymentBatch, lines) -> dict:
+def _sheet_state(batch: PaymentBatch, line_count: int) -> dict:
     """What the batch page says of the 批次审批单: rendered on request, or (large) stored once ready."""
-    large = len(lines) > documents.BATCH_SHEET_INLINE_LIMIT
+    large = line_count > documents.BATCH_SHEET_INLINE_LIMIT
     return {"large": large, "ready": large and documents.stored_batch_sheet(batch) is not None}
 
 

@@ -407,7 +407,8 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     # session, user, groups, the batch, its installments, accounts at approval, current accounts, records
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(10) as first:
+    # +2 since issue 13: the batch's count and sum (one aggregate), and the records' page COUNT.
+    with django_assert_num_queries(12) as first:
         client.get(detail(one))
     others = [
         due_installment(due_award(bob, call, amount, f"乙公司云服务{n}", approver=fred, dora=dora))
@@ -421,6 +422,23 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(detail(three)).content.decode()
     assert "户名不符" in html and "PZ2" in html and "¥7,000.07" in html
+
+
+def test_the_batch_page_shows_the_rest_on_page_2_with_the_whole_total(
+    client, three_due, fay, frank, monkeypatch
+):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    batch = approved_batch(three_due, officer=fay, approver=frank)
+    login(client, fay)
+    first = client.get(detail(batch)).content.decode()
+    second = client.get(detail(batch), {"page": 2}).content.decode()
+    numbers = [i.award.application.number for i in three_due]
+    assert sum(n in first for n in numbers) == 2 and sum(n in second for n in numbers) == 1
+    assert all(n in first + second for n in numbers)
+    for html in (first, second):  # ¥600,000 + ¥3,000.03 + ¥4,000.04, on every page
+        assert "¥607,000.07" in html and "第" in html
 
 
 def test_the_pages_need_no_script_and_no_style_attribute(client, submitted_batch, fay, alice):
