@@ -247,6 +247,8 @@ class Application(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "status"]),
+            # Counts and queues by status within a call (recommended per call, the approver's filter).
+            models.Index(fields=["status", "call_item"], name="application_status_call_item"),
             # The assignment queue (reviews.selectors.assignment_queue): in review, oldest accepted first.
             models.Index(
                 fields=["accepted_at", "id"],

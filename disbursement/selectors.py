@@ -334,10 +334,14 @@ def bank_history(organization: Organization) -> list[BankAccount]:
 
 
 def finance_batches():
-    """Batches, newest first, each with its number of installments and their sum. One query."""
+    """Batches, newest first, each with its number of installments and their sum (computed for the page's
+    rows only, see changning_ai.subqueries). One query, and the paginator's count."""
     return (
         PaymentBatch.objects.select_related("prepared_by", "approved_by")
-        .annotate(installment_count=Count("installments"), total_fen=Sum("installments__amount_fen"))
+        .annotate(
+            installment_count=per_row(Installment.objects.all(), "batch", Count("pk")),
+            total_fen=per_row(Installment.objects.all(), "batch", Sum("amount_fen")),
+        )
         .order_by("-created_at", "-pk")
     )
 

@@ -66,11 +66,13 @@ def _form_errors(form) -> str:
 @finance_required
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.finance_batches(), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "disbursement/batch_list.html",
         {
-            "batches": selectors.finance_batches(),
+            "page": page,
+            "batches": page.object_list,
             "is_officer": has_any_role(request.user, Role.FINANCE_OFFICER),
         },
     )

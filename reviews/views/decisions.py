@@ -27,6 +27,7 @@ from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.models import Application, Call
 from audit import services as audit
+from changning_ai.subqueries import per_row
 from policies import rules
 from policies.templatetags.money import fen_yuan
 from reviews import services
@@ -356,16 +357,15 @@ def notices(request: HttpRequest) -> HttpResponse:
                     % {"ends": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M:%S")},
                 )
                 return redirect("reviews:notice", pk=notice.pk)
+    # Per-row subqueries, not JOINs grouped over every application and notice line (issue 13).
     calls = Call.objects.annotate(
-        recommended_count=Count(
-            "call_items__applications", filter=Q(call_items__applications__status=Status.RECOMMENDED)
+        recommended_count=per_row(
+            Application.objects.filter(status=Status.RECOMMENDED), "call_item__call", Count("pk")
         )
     ).order_by("-opens_at")
     rows = PublicNotice.objects.select_related("call").annotate(
-        entry_count=Count("entries", distinct=True),
-        pending_count=Count(
-            "entries__objections", filter=Q(entries__objections__status="pending"), distinct=True
-        ),
+        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk")),
+        pending_count=per_row(Objection.objects.filter(status="pending"), "entry__notice", Count("pk")),
     )
     return render(
         request,
@@ -457,7 +457,9 @@ def export_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def public_notices(request: HttpRequest) -> HttpResponse:
-    rows = PublicNotice.objects.select_related("call").annotate(entry_count=Count("entries"))
+    rows = PublicNotice.objects.select_related("call").annotate(
+        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk"))
+    )
     return render(request, "reviews/notice_public_list.html", {"notices": rows, "now": timezone.now()})
 
 

@@ -314,7 +314,8 @@ def test_the_batch_list_runs_the_same_queries_for_1_and_for_3_batches(
     # session, user, the user's groups, batches with counts, sums and people
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(6) as one:
+    # +1 since issue 13: the paginator's COUNT (the sums are per-row subqueries of the one list query).
+    with django_assert_num_queries(7) as one:
         html = client.get(LIST).content.decode()
     assert len(re.findall(r'href="/finance/batches/\d+/"', html)) == 1
     for n, amount in enumerate(["1,000.01", "2,000.02"]):
@@ -422,6 +423,19 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(detail(three)).content.decode()
     assert "户名不符" in html and "PZ2" in html and "¥7,000.07" in html
+
+
+def test_the_batch_list_shows_the_rest_on_page_2(client, three_due, fay, monkeypatch):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    batches = [services.create_batch(actor=fay, installment_ids=[i.pk]) for i in three_due]
+    login(client, fay)
+    first = client.get(LIST).content.decode()
+    second = client.get(LIST, {"page": 2}).content.decode()
+    assert [b.number in first for b in batches] == [False, True, True]  # newest first
+    assert [b.number in second for b in batches] == [True, False, False]
+    assert "¥600,000.00" in second  # its sum, computed for the rows shown
 
 
 def test_the_batch_page_shows_the_rest_on_page_2_with_the_whole_total(

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
 from reviews import services
@@ -164,6 +166,35 @@ def test_a_long_notice_is_paged_and_page_2_shows_the_rest_with_the_whole_total(
     assert "第 1 / 2 页" in page_1 and ">2</td>" in page_2  # numbering goes on across pages
     for page in (page_1, page_2):
         assert 'id="notice-total">¥600,000.00<' in page and "合计(2 项)" in page
+
+
+def test_the_notice_lists_run_the_same_queries_for_1_and_for_2_notices(
+    approver_client, dora, call, two_recommended, django_assert_num_queries
+):
+    from django.test import Client
+
+    client = Client()  # anonymous; approver_client is logged in
+    first = services.publish_notice(actor=dora, call=call)
+    client.get("/notices/")  # warm up
+    approver_client.get("/review/notices/")
+    # the public list: the notices with their call and line count (a per-row subquery) — one query
+    with django_assert_num_queries(1) as public:
+        client.get("/notices/")
+    with CaptureQueriesContext(connection) as staff:
+        approver_client.get("/review/notices/")
+    PublicNotice.objects.create(
+        call=call,
+        title="第二份公示",
+        published_by=dora,
+        published_at=first.published_at,
+        ends_at=first.ends_at,
+    )
+    with django_assert_num_queries(len(public.captured_queries)):
+        listing = client.get("/notices/").content.decode()
+    assert "第二份公示" in listing
+    with django_assert_num_queries(len(staff.captured_queries)):
+        page = approver_client.get("/review/notices/").content.decode()
+    assert "第二份公示" in page
 
 
 def test_the_notice_pdf_lists_every_line_whatever_the_page_size(
