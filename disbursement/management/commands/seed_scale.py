@@ -26,7 +26,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -34,6 +33,7 @@ from accounts.models import Membership, Notification, Organization, User
 from accounts.roles import Role, group_for
 from applications.models import Application, ApplicationRevision, Call, CallItem, StatusEvent
 from audit.models import AuditArchive, AuditRecord
+from changning_ai.commands import OneLineErrorCommand
 from disbursement.models import (
     Award,
     BankAccount,
@@ -107,7 +107,7 @@ def _uscc(n: int) -> str:
     return body + stdnum_uscc.calc_check_digit(body)
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     help = "为性能基准生成大规模演示数据(仅限基准数据库)。"
 
     def add_arguments(self, parser):
@@ -122,14 +122,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         n = options["applications"]
         if n < 20 or n > 2_000_000:
-            raise CommandError("--applications 应在 20 到 2000000 之间", returncode=2)
+            raise self.fail("--applications 应在 20 到 2000000 之间")
         if options["audit_per_application"] < 0 or options["notifications_per_application"] < 0:
-            raise CommandError("每件申报的记录数不能为负数", returncode=2)
+            raise self.fail("每件申报的记录数不能为负数")
         if not (settings.DEBUG or options["yes_really"]):
-            raise CommandError("拒绝运行:仅用于基准数据库,请在 DEBUG 下运行或加 --yes-really", returncode=2)
+            raise self.fail("拒绝运行:仅用于基准数据库,请在 DEBUG 下运行或加 --yes-really")
         existing = Application.objects.count()
         if existing and not options["yes_really"]:
-            raise CommandError(f"数据库已有 {existing} 件申报;确需追加请加 --yes-really", returncode=2)
+            raise self.fail(f"数据库已有 {existing} 件申报;确需追加请加 --yes-really")
         self.n = n
         self.rng = random.Random(options["seed"])  # noqa: S311 (reproducible bench data, not secrets)
         self.now = datetime.now(UTC).replace(microsecond=0)
