@@ -245,7 +245,17 @@ class Application(models.Model):
         verbose_name = _("申报")
         verbose_name_plural = _("申报")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            # Counts and queues by status within a call (recommended per call, the approver's filter).
+            models.Index(fields=["status", "call_item"], name="application_status_call_item"),
+            # The assignment queue (reviews.selectors.assignment_queue): in review, oldest accepted first.
+            models.Index(
+                fields=["accepted_at", "id"],
+                condition=models.Q(status__in=["accepted", "under_review"]),
+                name="application_assign_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"{self.item.code} 草稿 #{self.pk}"

@@ -72,6 +72,9 @@ class AuditRecord(models.Model):
         indexes = [
             models.Index(fields=["user_id", "created_at"]),
             models.Index(fields=["object_type", "object_id"]),
+            # The search by action, newest first (issue 13); on PostgreSQL a trigram index also serves the
+            # search by user name (migration 0003, not in this list because SQLite has none).
+            models.Index(fields=["action", "-seq"], name="audit_action_seq"),
         ]
 
     def __str__(self) -> str:

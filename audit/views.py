@@ -15,7 +15,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from changning_ai.groups import group_names
+from changning_ai.pagination import CappedPaginator
 
 from . import exports, services
 from .chain import verify_chain
@@ -61,7 +61,7 @@ def _filterset(request: HttpRequest) -> AuditRecordFilter:
 @require_GET
 def records(request: HttpRequest) -> HttpResponse:
     filterset = _filterset(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -161,6 +161,20 @@ class Award(models.Model):
         verbose_name = _("资助")
         verbose_name_plural = _("资助")
         ordering = ["-created_at"]
+        indexes = [
+            # The finance list's order (selectors.award_queue): pending first, then newest. An index on the
+            # same expression lets PostgreSQL read the first page without sorting every award (issue 13).
+            models.Index(
+                models.Case(
+                    models.When(status="pending", then=models.Value(0)),
+                    default=models.Value(1),
+                    output_field=models.IntegerField(),
+                ),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="award_queue_order",
+            ),
+        ]
         constraints = [
             # One source: an application (and its item) or a support agreement (no item), never both.
             models.CheckConstraint(
@@ -250,6 +264,14 @@ class Installment(models.Model):
         verbose_name = _("拨付期次")
         verbose_name_plural = _("拨付期次")
         ordering = ["award", "number"]
+        indexes = [
+            # The batch page's due installments (selectors.due_installments): a small part of a large table.
+            models.Index(
+                fields=["award"],
+                condition=Q(status="due", batch__isnull=True),
+                name="installment_due_unbatched",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["award", "number"], name="installment_unique_number"),
             models.CheckConstraint(

@@ -29,6 +29,25 @@ class BankAccountForm(forms.Form):
     )
 
 
+class DueFilterForm(forms.Form):
+    """The batch page's filter: which due installments to list (one page at a time) or to take all of."""
+
+    organization = forms.CharField(label=_("单位名称或信用代码"), max_length=100, required=False)
+    item = forms.ChoiceField(label=_("预算科目"), required=False)
+    year = forms.IntegerField(label=_("预算年度"), min_value=2000, max_value=2100, required=False)
+
+    def __init__(self, *args, item_choices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [("", _("全部")), *item_choices]
+
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments of selectors.due_installments ({} when none is valid)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {"organization": data["organization"].strip(), "item_code": data["item"], "year": data["year"]}
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -415,6 +415,8 @@ class NoticeEntry(models.Model):
 
     class Meta:
         ordering = ["notice", "item_code", "id"]
+        # A page of a notice's lines in their order, without sorting thousands (issue 13).
+        indexes = [models.Index(fields=["notice", "item_code", "id"], name="notice_entry_order")]
         constraints = [
             models.UniqueConstraint(fields=["notice", "application"], name="notice_entry_unique_application"),
         ]

@@ -23,6 +23,7 @@ from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.ledger import application_matter_key
 from applications.models import Application, ApplicationRevision, Attachment, Call
+from changning_ai.subqueries import per_row
 from policies import matters, rules
 from policies.models import RecordedAward, RubricCriterion
 from policies.services import applicant_facts, standing
@@ -216,11 +217,12 @@ def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]
     queryset = (
         Application.objects.filter(status__in=(Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW))
         .annotate(
-            active_count=Count("assignments", filter=active_assignments_q("assignments__"), distinct=True),
-            submitted_count=Count(
-                "assignments",
-                filter=Q(assignments__status=Assignment.Status.SUBMITTED),
-                distinct=True,
+            # Subqueries, not a JOIN … GROUP BY over every application in review (issue 13).
+            active_count=per_row(
+                Assignment.objects.filter(active_assignments_q()), "application", Count("pk")
+            ),
+            submitted_count=per_row(
+                Assignment.objects.filter(status=Assignment.Status.SUBMITTED), "application", Count("pk")
             ),
             required_count=F("call_item__call__reviewers_per_application"),
         )

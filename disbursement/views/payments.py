@@ -16,10 +16,12 @@ Thin: reads through disbursement.selectors, changes through disbursement.service
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,7 +41,7 @@ from .. import documents, selectors, services
 from ..documents import award_notice_pdf
 from ..exports import batch_workbook
 from ..models import Installment, PaymentBatch
-from ..payment_forms import BankAccountForm, FailedForm, PaidForm, ReturnForm
+from ..payment_forms import BankAccountForm, DueFilterForm, FailedForm, PaidForm, ReturnForm
 
 FINANCE = (Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
 finance_required = role_required(*FINANCE)
@@ -64,26 +66,40 @@ def _form_errors(form) -> str:
 @finance_required
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.finance_batches(), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "disbursement/batch_list.html",
         {
-            "batches": selectors.finance_batches(),
+            "page": page,
+            "batches": page.object_list,
             "is_officer": has_any_role(request.user, Role.FINANCE_OFFICER),
         },
     )
 
 
+DUE_PAGE_SIZE = 100
+BATCH_PAGE_SIZE = 100
+
+
 @officer_required
 @require_http_methods(["GET", "POST"])
 def batch_new(request: HttpRequest) -> HttpResponse:
+    """Due installments, filtered and one page at a time; the officer ticks some on the page, or takes every
+    installment the filter matches (chosen by the query, not by the rows the page happens to show)."""
     status = 200
     selected: set[int] = set()
+    data = request.POST if request.method == "POST" else request.GET
+    form = DueFilterForm(data or None, item_choices=selectors.budget_item_choices())
+    filters = form.filters()
     if request.method == "POST":
-        # Ids beyond the database's integer range are nobody's (and would make SQLite raise OverflowError).
-        selected = {
-            int(pk) for pk in request.POST.getlist("installments") if pk.isdecimal() and len(pk) <= 18
-        }
+        if request.POST.get("all") == "1":
+            selected = set(selectors.due_installments(**filters).values_list("pk", flat=True))
+        else:
+            # Ids beyond the database's integer range are nobody's (SQLite would raise OverflowError).
+            selected = {
+                int(pk) for pk in request.POST.getlist("installments") if pk.isdecimal() and len(pk) <= 18
+            }
         try:
             batch = services.create_batch(actor=request.user, installment_ids=selected)
         except ValidationError as exc:
@@ -94,10 +110,19 @@ def batch_new(request: HttpRequest) -> HttpResponse:
                 request, _("批次 %(number)s 已编制,核对无误后请提交审核。") % {"number": batch.number}
             )
             return redirect("disbursement:batch", pk=batch.pk)
+    page = Paginator(selectors.due_installments(**filters), DUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items() if v}
     return render(
         request,
         "disbursement/batch_new.html",
-        {"groups": selectors.due_groups(), "selected": selected},
+        {
+            "form": form,
+            "page": page,
+            "groups": selectors.due_groups(page.object_list),
+            "selected": selected,
+            "filters": query,
+            "query": urlencode(query),
+        },
         status=status,
     )
 
@@ -105,8 +130,15 @@ def batch_new(request: HttpRequest) -> HttpResponse:
 @finance_required
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch with one page of its installments (a batch may hold thousands) and one page of its
+    payment records; the count and the sum are the whole batch's."""
     batch = selectors.batch_for(pk)
-    lines = selectors.batch_lines(batch)
+    totals = selectors.batch_totals(batch)
+    paginator = Paginator(selectors.batch_installments(batch), BATCH_PAGE_SIZE)
+    paginator.count = totals["count"]  # counted with the sum: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    lines = selectors.batch_lines(batch, page.object_list)
+    records = Paginator(selectors.batch_records(batch), BATCH_PAGE_SIZE).get_page(request.GET.get("records"))
     is_officer = has_any_role(request.user, Role.FINANCE_OFFICER)
     is_approver = has_any_role(request.user, Role.FINANCE_APPROVER)
     is_preparer = batch.prepared_by_id == request.user.pk
@@ -115,10 +147,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disbursement/batch_detail.html",
         {
             "batch": batch,
+            "page": page,
             "lines": lines,
-            "total_fen": sum(line.installment.amount_fen for line in lines),
-            "records": selectors.batch_records(batch),
-            "can_submit": is_officer and batch.status == Batch.DRAFT and bool(lines),
+            "line_count": totals["count"],
+            "total_fen": totals["total_fen"],
+            "records": records,
+            "can_submit": is_officer and batch.status == Batch.DRAFT and totals["count"] > 0,
             "can_withdraw": is_officer and is_preparer and batch.status == Batch.DRAFT,
             "can_approve": is_approver and not is_preparer and batch.status == Batch.SUBMITTED,
             "preparer_waits": is_approver and is_preparer and batch.status == Batch.SUBMITTED,
@@ -127,14 +161,14 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
             "failed_form": FailedForm(),
             "batched": Installment.Status.BATCHED,
-            "sheet": _sheet_state(batch, lines),
+            "sheet": _sheet_state(batch, totals["count"]),
         },
     )
 
 
-def _sheet_state(batch: PaymentBatch, lines) -> dict:
+def _sheet_state(batch: PaymentBatch, line_count: int) -> dict:
     """What the batch page says of the 批次审批单: rendered on request, or (large) stored once ready."""
-    large = len(lines) > documents.BATCH_SHEET_INLINE_LIMIT
+    large = line_count > documents.BATCH_SHEET_INLINE_LIMIT
     return {"large": large, "ready": large and documents.stored_batch_sheet(batch) is not None}
 
 

@@ -13,7 +13,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -27,6 +27,7 @@ from accounts.roles import Role
 from applications.forms import fact_rows
 from applications.models import Application, Call
 from audit import services as audit
+from changning_ai.subqueries import per_row
 from policies import rules
 from policies.templatetags.money import fen_yuan
 from reviews import services
@@ -356,16 +357,15 @@ def notices(request: HttpRequest) -> HttpResponse:
                     % {"ends": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M:%S")},
                 )
                 return redirect("reviews:notice", pk=notice.pk)
+    # Per-row subqueries, not JOINs grouped over every application and notice line (issue 13).
     calls = Call.objects.annotate(
-        recommended_count=Count(
-            "call_items__applications", filter=Q(call_items__applications__status=Status.RECOMMENDED)
+        recommended_count=per_row(
+            Application.objects.filter(status=Status.RECOMMENDED), "call_item__call", Count("pk")
         )
     ).order_by("-opens_at")
     rows = PublicNotice.objects.select_related("call").annotate(
-        entry_count=Count("entries", distinct=True),
-        pending_count=Count(
-            "entries__objections", filter=Q(entries__objections__status="pending"), distinct=True
-        ),
+        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk")),
+        pending_count=per_row(Objection.objects.filter(status="pending"), "entry__notice", Count("pk")),
     )
     return render(
         request,
@@ -457,34 +457,49 @@ def export_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def public_notices(request: HttpRequest) -> HttpResponse:
-    rows = PublicNotice.objects.select_related("call").annotate(entry_count=Count("entries"))
+    rows = PublicNotice.objects.select_related("call").annotate(
+        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk"))
+    )
     return render(request, "reviews/notice_public_list.html", {"notices": rows, "now": timezone.now()})
+
+
+NOTICE_PAGE_SIZE = 200
 
 
 @require_GET
 def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the notice's lines (a notice of a large call has thousands); the count and the total are
+    the whole notice's, and the PDF (notices:list_pdf) lists every line. Five queries whatever the size."""
     notice = get_object_or_404(PublicNotice.objects.select_related("corrects"), pk=pk)
-    # Only the copied fields: the entry rows never join the organisation or the application.
-    entries = list(
-        notice.entries.only(
-            "id",
-            "notice_id",
-            "organization_name",
-            "item_code",
-            "item_name",
-            "project_name",
-            "amount_fen",
-            "withdrawn_at",
-        ).order_by("item_code", "id")
+    standing = Q(withdrawn_at__isnull=True)
+    totals = notice.entries.aggregate(
+        lines=Count("id"),
+        standing_count=Count("id", filter=standing),
+        total_fen=Sum("amount_fen", filter=standing),
     )
+    # Only the copied fields: the entry rows never join the organisation or the application.
+    entries = notice.entries.only(
+        "id",
+        "notice_id",
+        "organization_name",
+        "item_code",
+        "item_name",
+        "project_name",
+        "amount_fen",
+        "withdrawn_at",
+    ).order_by("item_code", "id")
+    paginator = Paginator(entries, NOTICE_PAGE_SIZE)
+    paginator.count = totals["lines"]  # counted with the totals above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/notice_public_detail.html",
         {
             "notice": notice,
-            "entries": entries,
-            "standing_count": sum(1 for entry in entries if entry.withdrawn_at is None),
-            "total_fen": sum(entry.amount_fen for entry in entries if entry.withdrawn_at is None),
+            "page": page,
+            "entries": page.object_list,
+            "standing_count": totals["standing_count"],
+            "total_fen": totals["total_fen"] or 0,
             "corrections": list(
                 notice.corrections.order_by("published_at").only("id", "title", "corrects_id")
             ),

@@ -314,7 +314,8 @@ def test_the_batch_list_runs_the_same_queries_for_1_and_for_3_batches(
     # session, user, the user's groups, batches with counts, sums and people
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(6) as one:
+    # +1 since issue 13: the paginator's COUNT (the sums are per-row subqueries of the one list query).
+    with django_assert_num_queries(7) as one:
         html = client.get(LIST).content.decode()
     assert len(re.findall(r'href="/finance/batches/\d+/"', html)) == 1
     for n, amount in enumerate(["1,000.01", "2,000.02"]):
@@ -333,7 +334,8 @@ def test_the_new_batch_page_runs_the_same_queries_for_1_and_for_3_organisations(
     login(client, fay).get(NEW)
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(7) as one:
+    # +2 since issue 13: the filter's item choices and the paginator's COUNT.
+    with django_assert_num_queries(9) as one:
         client.get(NEW)
     bank(bob, org_b, number=ACCOUNT_B)
     due_award(bob, call, "3,000.03", "乙公司云服务", approver=fred, dora=dora)
@@ -341,6 +343,56 @@ def test_the_new_batch_page_runs_the_same_queries_for_1_and_for_3_organisations(
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(NEW).content.decode()
     assert "乙公司" in html and ACCOUNT_B in html and "¥4,000.04" in html
+
+
+@pytest.fixture
+def three_due(due, bob, org_b, call, fred, dora, fay) -> list[Installment]:
+    """甲公司's due installment and two of 乙公司's."""
+    service_budget(dora, fay)
+    bank(bob, org_b, number=ACCOUNT_B)
+    others = [
+        due_installment(due_award(bob, call, amount, f"乙公司云服务{n}", approver=fred, dora=dora))
+        for n, amount in enumerate(["3,000.03", "4,000.04"])
+    ]
+    return [due, *others]
+
+
+def test_the_new_batch_page_shows_the_rest_on_page_2(client, three_due, fay, monkeypatch):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "DUE_PAGE_SIZE", 2)
+    login(client, fay)
+    first = client.get(NEW).content.decode()
+    second = client.get(NEW, {"page": 2}).content.decode()
+    boxes = r'name="installments" value="(\d+)"'
+    shown = re.findall(boxes, first) + re.findall(boxes, second)
+    assert sorted(map(int, shown)) == sorted(i.pk for i in three_due)
+    assert len(re.findall(boxes, first)) == 2 and "第 1 / 2 页" in first
+
+
+def test_the_new_batch_page_filters_by_organisation(client, three_due, fay):
+    html = login(client, fay).get(NEW, {"organization": "乙公司"}).content.decode()
+    assert three_due[0].award.application.number not in html
+    assert three_due[1].award.application.number in html and three_due[2].award.application.number in html
+
+
+def test_all_matching_the_filter_go_into_the_batch_by_query(client, three_due, fay, monkeypatch):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "DUE_PAGE_SIZE", 1)  # one row on the page; "all" still takes both
+    response = login(client, fay).post(NEW, {"organization": "乙公司", "all": "1"})
+    batch = PaymentBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == detail(batch)
+    assert set(batch.installments.values_list("pk", flat=True)) == {three_due[1].pk, three_due[2].pk}
+    assert state(three_due[0])[0][2:] == (S.DUE, None)
+
+
+def test_all_matching_is_refused_as_a_whole_when_one_is_no_longer_due(client, three_due, fay):
+    services.create_batch(actor=fay, installment_ids=[three_due[0].pk])
+    # Nothing is due for 甲公司 any more: "all" of an empty match is an empty selection, refused.
+    response = login(client, fay).post(NEW, {"organization": "甲公司", "all": "1"})
+    assert response.status_code == 400
+    assert PaymentBatch.objects.count() == 1
 
 
 def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
@@ -356,7 +408,8 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     # session, user, groups, the batch, its installments, accounts at approval, current accounts, records
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    with django_assert_num_queries(10) as first:
+    # +2 since issue 13: the batch's count and sum (one aggregate), and the records' page COUNT.
+    with django_assert_num_queries(12) as first:
         client.get(detail(one))
     others = [
         due_installment(due_award(bob, call, amount, f"乙公司云服务{n}", approver=fred, dora=dora))
@@ -370,6 +423,36 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(detail(three)).content.decode()
     assert "户名不符" in html and "PZ2" in html and "¥7,000.07" in html
+
+
+def test_the_batch_list_shows_the_rest_on_page_2(client, three_due, fay, monkeypatch):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    batches = [services.create_batch(actor=fay, installment_ids=[i.pk]) for i in three_due]
+    login(client, fay)
+    first = client.get(LIST).content.decode()
+    second = client.get(LIST, {"page": 2}).content.decode()
+    assert [b.number in first for b in batches] == [False, True, True]  # newest first
+    assert [b.number in second for b in batches] == [True, False, False]
+    assert "¥600,000.00" in second  # its sum, computed for the rows shown
+
+
+def test_the_batch_page_shows_the_rest_on_page_2_with_the_whole_total(
+    client, three_due, fay, frank, monkeypatch
+):
+    from disbursement.views import payments
+
+    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    batch = approved_batch(three_due, officer=fay, approver=frank)
+    login(client, fay)
+    first = client.get(detail(batch)).content.decode()
+    second = client.get(detail(batch), {"page": 2}).content.decode()
+    numbers = [i.award.application.number for i in three_due]
+    assert sum(n in first for n in numbers) == 2 and sum(n in second for n in numbers) == 1
+    assert all(n in first + second for n in numbers)
+    for html in (first, second):  # ¥600,000 + ¥3,000.03 + ¥4,000.04, on every page
+        assert "¥607,000.07" in html and "第" in html
 
 
 def test_the_pages_need_no_script_and_no_style_attribute(client, submitted_batch, fay, alice):

@@ -2,12 +2,14 @@
 closing the window — 认定 with the decided amount, idempotently."""
 
 from datetime import datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
 from reviews import services
@@ -143,6 +145,71 @@ def test_the_public_sees_the_notice_fields_and_nothing_personal(
 
 def test_an_unknown_notice_is_404(client, db):
     assert client.get("/notices/999/").status_code == 404
+
+
+def test_a_long_notice_is_paged_and_page_2_shows_the_rest_with_the_whole_total(
+    client, dora, call, two_recommended, monkeypatch, django_assert_num_queries
+):
+    from reviews.views import decisions
+
+    monkeypatch.setattr(decisions, "NOTICE_PAGE_SIZE", 1)
+    notice = services.publish_notice(actor=dora, call=call)
+    first, second = notice.entries.order_by("item_code", "id")
+    client.get(f"/notices/{notice.pk}/")  # warm up
+    # the notice, the lines' count and total (one aggregate), one page of lines, the corrections;
+    # the same for a notice of 2 lines or of 7,000 (issue 13)
+    with django_assert_num_queries(4):
+        page_1 = client.get(f"/notices/{notice.pk}/").content.decode()
+    page_2 = client.get(f"/notices/{notice.pk}/", {"page": 2}).content.decode()
+    assert first.project_name in page_1 and second.project_name not in page_1
+    assert second.project_name in page_2 and first.project_name not in page_2
+    assert "第 1 / 2 页" in page_1 and ">2</td>" in page_2  # numbering goes on across pages
+    for page in (page_1, page_2):
+        assert 'id="notice-total">¥600,000.00<' in page and "合计(2 项)" in page
+
+
+def test_the_notice_lists_run_the_same_queries_for_1_and_for_2_notices(
+    approver_client, dora, call, two_recommended, django_assert_num_queries
+):
+    from django.test import Client
+
+    client = Client()  # anonymous; approver_client is logged in
+    first = services.publish_notice(actor=dora, call=call)
+    client.get("/notices/")  # warm up
+    approver_client.get("/review/notices/")
+    # the public list: the notices with their call and line count (a per-row subquery) — one query
+    with django_assert_num_queries(1) as public:
+        client.get("/notices/")
+    with CaptureQueriesContext(connection) as staff:
+        approver_client.get("/review/notices/")
+    PublicNotice.objects.create(
+        call=call,
+        title="第二份公示",
+        published_by=dora,
+        published_at=first.published_at,
+        ends_at=first.ends_at,
+    )
+    with django_assert_num_queries(len(public.captured_queries)):
+        listing = client.get("/notices/").content.decode()
+    assert "第二份公示" in listing
+    with django_assert_num_queries(len(staff.captured_queries)):
+        page = approver_client.get("/review/notices/").content.decode()
+    assert "第二份公示" in page
+
+
+def test_the_notice_pdf_lists_every_line_whatever_the_page_size(
+    client, dora, call, two_recommended, monkeypatch
+):
+    from pypdf import PdfReader
+
+    from reviews.views import decisions
+
+    monkeypatch.setattr(decisions, "NOTICE_PAGE_SIZE", 1)
+    notice = services.publish_notice(actor=dora, call=call)
+    response = client.get(f"/notices/{notice.pk}/list.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    for entry in notice.entries.all():
+        assert entry.project_name in text
 
 
 # ---------------------------------------------------------------- closing
