@@ -1,20 +1,33 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django_ratelimit.decorators import ratelimit
+
+from changning_ai.ratelimit import rate
 
 from . import security_views, views
 from .forms import EmailPasswordResetForm, LoginForm, NewPasswordForm
 
 app_name = "accounts"
 
+
+def reset_target(group, request) -> str:
+    """The address a reset is asked for, as an account's would be compared (case-insensitive)."""
+    return request.POST.get("email", "").strip().lower()[:254] or "-"
+
+
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path(
         "login/",
-        views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
+        # Password spraying (many accounts from one client): counted per client; per account, the
+        # account's own slow-down (accounts.security.login_delay) and the lock take over.
+        ratelimit(group="login", key="ip", rate=rate("login-client"), method="POST")(
+            views.LoginView.as_view(
+                template_name="accounts/login.html",
+                authentication_form=LoginForm,
+                redirect_authenticated_user=True,
+            )
         ),
         name="login",
     ),
@@ -22,17 +35,22 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            form_class=EmailPasswordResetForm,
-            # The link is built from settings.PORTAL_URL, never from the request's Host header.
-            extra_email_context={
-                "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-                "portal_url": settings.PORTAL_URL,
-            },
-            success_url=reverse_lazy("accounts:password_reset_done"),
+        # Reset floods: per client, and per address asked for (200 e-mails to one person were 4 s).
+        ratelimit(group="reset-client", key="ip", rate=rate("reset-client"), method="POST")(
+            ratelimit(group="reset-target", key=reset_target, rate=rate("reset-target"), method="POST")(
+                auth_views.PasswordResetView.as_view(
+                    template_name="accounts/password_reset_form.html",
+                    email_template_name="accounts/password_reset_email.txt",
+                    subject_template_name="accounts/password_reset_subject.txt",
+                    form_class=EmailPasswordResetForm,
+                    # The link is built from settings.PORTAL_URL, never from the request's Host header.
+                    extra_email_context={
+                        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+                        "portal_url": settings.PORTAL_URL,
+                    },
+                    success_url=reverse_lazy("accounts:password_reset_done"),
+                )
+            )
         ),
         name="password_reset",
     ),

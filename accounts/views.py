@@ -14,6 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from changning_ai.ratelimit import rate
 
 from . import selectors, services
 from .applicant_types import OrgFlag
@@ -31,6 +34,7 @@ class LoginView(auth_views.LoginView):
         return landing_url(self.request.user)
 
 
+@ratelimit(group="signup", key="ip", rate=rate("signup-client"), method="POST")
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

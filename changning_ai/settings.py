@@ -81,6 +81,16 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 RATELIMIT_VIEW = "changning_ai.ratelimit.limited"
+# The rates of changning_ai.ratelimit.rate(name) (django-ratelimit syntax: count / period, e.g. "10/h",
+# "60/10m"): per client (the address) and per target (the account or address a request is about). Sized so
+# that a person never meets them and a script does: password spraying, reset floods, sign-up floods.
+RATELIMITS = {
+    "login-client": env.str("RATELIMIT_LOGIN_CLIENT", default="60/10m"),
+    "reset-client": env.str("RATELIMIT_RESET_CLIENT", default="10/h"),
+    "reset-target": env.str("RATELIMIT_RESET_TARGET", default="3/h"),
+    "signup-client": env.str("RATELIMIT_SIGNUP_CLIENT", default="10/h"),
+    "quote-client": env.str("RATELIMIT_QUOTE_CLIENT", default="120/m"),
+}
 
 ROOT_URLCONF = "changning_ai.urls"
 

@@ -8,6 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_ratelimit.decorators import ratelimit
+
+from changning_ai.ratelimit import rate
 
 from . import rules, selectors
 from .forms import CalculatorForm
@@ -72,6 +75,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     )
 
 
+@ratelimit(group="quote", key="ip", rate=rate("quote-client"), method="GET")
 @require_GET
 def calculator_quote(request: HttpRequest) -> JsonResponse:
     """The calculator's live result as JSON: 200 with the quote, or 400 with one message per field."""
