@@ -121,6 +121,7 @@ def prepare(env: dict[str, str], users: int) -> list[tuple[str, int]]:
 @dataclass
 class Client:
     port: int
+    address: str  # the enterprise's own address, as the proxy reports it (X-Real-IP)
     cookies: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -132,7 +133,8 @@ class Client:
             "Host": f"127.0.0.1:{self.port}",
             # What nginx adds in front of gunicorn: the original scheme, and the client's address.
             "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": "203.0.113.10",
+            "X-Real-IP": self.address,
+            "X-Forwarded-For": self.address,
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
             "Accept-Language": "zh-CN",
         }
