@@ -273,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.requeue_deliveries",
         "schedule": crontab(minute="*/15"),
     },
+    "audit-anchor": {  # the audit chain's head, written outside the database (audit.anchor)
+        "task": "audit.tasks.anchor_audit_head",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # With REDIS_URL (every production host) the cache is Redis, shared by all web processes and hosts: rate-limit
@@ -328,6 +332,9 @@ AUDIT_RETENTION_DAYS = 180
 # hidden by recomputing the chain. Changing it makes the existing chain fail verification.
 AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default=SECRET_KEY)
 AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "var" / "audit-archive")))
+# The chain's head, appended every few minutes outside the database (audit.anchor): put it where the
+# application cannot rewrite it (chattr +a, another volume, or a log shipped off the host).
+AUDIT_ANCHOR_FILE = Path(env.str("AUDIT_ANCHOR_FILE", default=str(BASE_DIR / "var" / "audit-anchor.log")))
 # Every save and delete of these models is recorded with the changed fields before and after.
 AUDITED_MODELS = [
     "accounts.User",

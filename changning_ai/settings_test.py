@@ -20,6 +20,8 @@ from .settings import STORAGES
 
 # Uploaded files of a test run go to a throw-away folder, never into the working tree.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="changning-media-"))
+# Each test process its own anchor file (tests that anchor point it at their tmp_path).
+AUDIT_ANCHOR_FILE = Path(tempfile.mkdtemp(prefix="changning-anchor-")) / "audit-anchor.log"
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -190,3 +190,58 @@ def test_a_tamperer_without_the_key_cannot_rebuild_the_chain(chain, capsys):
     code, _out, err = verify(capsys)
     assert code == 1
     assert f"第 {target.seq} 条记录(id={target.pk})" in err
+
+
+# ---------------------------------------------------------------- the head anchored outside (issue 14)
+
+
+@pytest.fixture
+def anchor_file(settings, tmp_path):
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
+    return settings.AUDIT_ANCHOR_FILE
+
+
+def test_deleting_the_newest_records_is_caught_by_the_anchor_kept_outside(chain, anchor_file, capsys):
+    from audit.tasks import anchor_audit_head
+
+    assert anchor_audit_head() == 5
+    assert anchor_audit_head() is None  # nothing new: nothing appended
+    assert len(anchor_file.read_text().splitlines()) == 1
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE seq >= 4")  # the tail gone; the rest still links
+    code, out, err = verify(capsys)
+    assert code == 1 and out == ""
+    assert "审计日志尾部缺失:锚点记录到第 5 条" in err and "数据库只到第 3 条" in err
+
+
+def test_a_new_head_is_anchored_again_and_an_intact_chain_still_passes(chain, anchor_file, capsys):
+    from audit.anchor import read_anchors, write_anchor
+
+    write_anchor()
+    services.record("test.step6")
+    assert write_anchor().seq == 6
+    anchors, problems = read_anchors()
+    assert [a.seq for a in anchors] == [5, 6] and problems == []
+    code, out, _err = verify(capsys)
+    assert code == 0 and "已校验 6 条记录" in out
+
+
+def test_a_forged_or_edited_anchor_line_is_reported(chain, anchor_file, capsys):
+    from audit.anchor import write_anchor
+
+    write_anchor()
+    line = anchor_file.read_text()
+    anchor_file.write_text(line.replace("5 ", "3 ", 1))  # someone moves the anchor back to hide a deletion
+    code, _out, err = verify(capsys)
+    assert code == 1 and "锚点文件第 1 行签名不符" in err
+
+
+def test_a_rewritten_anchored_record_is_reported(chain, anchor_file, capsys):
+    from audit.anchor import write_anchor
+
+    write_anchor()
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE seq = 5")
+    services.record("test.replacement")  # a new record 5, chained anew: only the anchor knows the old one
+    code, _out, err = verify(capsys)
+    assert code == 1 and "第 5 条记录与锚点" in err

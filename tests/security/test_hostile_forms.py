@@ -270,6 +270,11 @@ def _(cast):
     return Form(None, reverse("accounts:password_reset"), {"email": value(cast.alice.email)}, [User])
 
 
+@form("accounts:unlock_request")
+def _(cast):
+    return Form(None, reverse("accounts:unlock_request"), {"username": value(cast.alice.email)}, [User])
+
+
 @form("accounts:password_reset_confirm")
 def _(cast):
     user = cast.alice
@@ -1130,6 +1135,7 @@ def test_every_form_of_the_portal_is_covered():
         "accounts:approve_member",
         "accounts:reject_member",
         "accounts:inbox_read_all",
+        "accounts:unlock_confirm",  # the token is in its path; the form is a button
         "applications:remove_attachment",
         "reviews:auto_assign",
         "reviews:notice_close",

@@ -1,4 +1,5 @@
-"""`manage.py verify_audit`: walk the audit chain; exit 1 naming the first broken record.
+"""`manage.py verify_audit`: walk the audit chain, then check it still reaches the anchors kept outside the
+database (AUDIT_ANCHOR_FILE: a deleted tail shows there); exit 1 naming the first problem.
 `manage.py verify_audit --archive FILE`: check an archive file written by archive_audit the same way, and
 against its AuditArchive row (count, range, last hash, SHA-256) when the database has one."""
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from audit.anchor import check_anchors
 from audit.archive import check_against_database, verify_file
 from audit.chain import verify_chain
 
@@ -28,6 +30,12 @@ class Command(BaseCommand):
             broken = verdict.first_break
             record_id = f"(id={broken.record_id})" if broken.record_id is not None else ""
             sys.stderr.write(f"verify_audit: 审计链断裂:第 {broken.seq} 条记录{record_id}{broken.reason}\n")
+            sys.exit(1)
+        # A chain whose newest records were deleted still links: the anchors outside the database say
+        # where it reached (audit.anchor).
+        problem = check_anchors()
+        if problem:
+            sys.stderr.write(f"verify_audit: {problem}\n")
             sys.exit(1)
         self.stdout.write(f"审计链完整:已校验 {verdict.checked} 条记录。")
 
