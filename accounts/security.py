@@ -8,6 +8,7 @@ at login and recomputed at most once a minute, when `last_seen` is refreshed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -126,7 +127,9 @@ def axes_username(request, credentials=None) -> str:
     typed = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD)
     if typed is None and request is not None:
         typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
-    typed = str(typed or "").strip()[:254]
+    # No NUL byte reaches the lookup (PostgreSQL refuses it in a query): the rate limit's key calls this
+    # before any form has validated the field.
+    typed = str(typed or "").replace("\x00", "").strip()[:254]
     if not typed:
         return ""
     # axes asks several times per attempt; one lookup per request is enough.
@@ -159,7 +162,8 @@ def lockout_response(request, original_response=None, credentials=None, *args, *
 
 
 def _delay_key(account: str) -> str:
-    return f"login-failures:{account}"
+    # Hashed: the account is what was typed for an unknown one (any length, any character).
+    return "login-failures:" + hashlib.sha256(account.encode("utf-8")).hexdigest()[:32]
 
 
 def login_delay(account: str, now: float | None = None) -> int:

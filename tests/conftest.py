@@ -24,6 +24,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the portal's language. A request in English (the language cookie) leaves English
+    active in its thread, and a service called directly afterwards would speak it: the order of the test
+    files (pytest-xdist's) must not decide the language of a message."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _remove_uploaded_files():
     """Uploads of a test run live in a temporary MEDIA_ROOT (settings_test); nothing is left behind."""
