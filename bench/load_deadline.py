@@ -164,7 +164,8 @@ NUMBER = re.compile(r"CNAI-\d{4}-7\.1-\d{5}")
 def enterprise(
     port: int, username: str, pk: int, start: threading.Event, results: list, errors: list
 ) -> None:
-    client = Client(port)
+    n = int(username.removeprefix("deadline"))
+    client = Client(port, f"198.18.{n // 250}.{n % 250 + 1}")  # each enterprise from its own network
     try:
         start.wait()
         status, _, page = client.request("login page", "GET", "/accounts/login/")
@@ -255,7 +256,7 @@ def main() -> int:
     from applications.models import Application
 
     submitted = Application.objects.filter(pk__in=[pk for _, pk in accounts])
-    numbers = sorted(submitted.exclude(number="").values_list("number", flat=True))
+    numbers = sorted(n for n in submitted.values_list("number", flat=True) if n)
     serials = [int(n.rsplit("-", 1)[1]) for n in numbers]
     revisions = sum(a.revisions.count() for a in submitted)
     print(f"\n{args.users} enterprises, all starting at once; finished in {elapsed:.1f} s")
