@@ -16,7 +16,7 @@ from applications.models import Application
 from policies.documents import amount_words, document_number, render_pdf
 
 from .models import PublicNotice
-from .selectors import score_summary
+from .selectors import notice_lines, score_summary
 
 
 def summary_filename(application: Application) -> str:
@@ -55,18 +55,7 @@ def notice_number(notice: PublicNotice) -> str:
 
 
 def notice_list_pdf(notice: PublicNotice) -> bytes:
-    entries = list(
-        notice.entries.only(
-            "id",
-            "notice_id",
-            "organization_name",
-            "item_code",
-            "item_name",
-            "project_name",
-            "amount_fen",
-            "withdrawn_at",
-        ).order_by("item_code", "id")
-    )
+    entries = list(notice_lines(notice))
     # The same lines and total as the public page: withdrawn lines shown as such, out of the total.
     total_fen = sum(entry.amount_fen for entry in entries if entry.withdrawn_at is None)
     return render_pdf(

@@ -660,3 +660,18 @@ MATTER_IGNORED_STATUSES = (
     Application.Status.NOT_ACCEPTED,
     Application.Status.REJECTED,
 )
+
+
+def notice_lines(notice):
+    """A 公示's lines as the public page and its PDF both show them, in one order: only the fields copied
+    at publication (the rows never join the organisation or the application)."""
+    return notice.entries.only(
+        "id",
+        "notice_id",
+        "organization_name",
+        "item_code",
+        "item_name",
+        "project_name",
+        "amount_fen",
+        "withdrawn_at",
+    ).order_by("item_code", "id")

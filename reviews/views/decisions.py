@@ -49,6 +49,7 @@ from reviews.models import NoticeEntry, Objection, Override, PublicNotice, Quoru
 from reviews.selectors import (
     decision_queue,
     matter_matches,
+    notice_lines,
     organization_awards,
     review_quorum,
     revision_changes,
@@ -477,17 +478,7 @@ def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
         standing_count=Count("id", filter=standing),
         total_fen=Sum("amount_fen", filter=standing),
     )
-    # Only the copied fields: the entry rows never join the organisation or the application.
-    entries = notice.entries.only(
-        "id",
-        "notice_id",
-        "organization_name",
-        "item_code",
-        "item_name",
-        "project_name",
-        "amount_fen",
-        "withdrawn_at",
-    ).order_by("item_code", "id")
+    entries = notice_lines(notice)
     paginator = Paginator(entries, NOTICE_PAGE_SIZE)
     paginator.count = totals["lines"]  # counted with the totals above: no second COUNT
     page = paginator.get_page(request.GET.get("page"))
