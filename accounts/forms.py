@@ -248,6 +248,46 @@ class OrganizationProfileForm(OrganizationForm):
     class Meta(OrganizationForm.Meta):
         fields = [name for name in OrganizationForm.Meta.fields if name != "uscc"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and (
+            self.instance.identity_verified
+            or self.instance.identity_status == Organization.IdentityStatus.PENDING
+        ):
+            # Verified (or being verified) by 区科委: a change goes through the identity page.
+            del self.fields["name"]
+
+
+class IdentityForm(AccessibleFormMixin, forms.Form):
+    """The 营业执照 and the stamped 授权委托书; once verified, also the changed name or code."""
+
+    licence = forms.FileField(
+        label=_("营业执照"),
+        required=False,
+        help_text=_("营业执照扫描件或照片(PDF、JPG、PNG、OFD)。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.ofd"}),
+    )
+    letter = forms.FileField(
+        label=_("授权委托书"),
+        required=False,
+        help_text=_("法定代表人授权您为本单位管理员的委托书,须加盖单位公章。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.ofd"}),
+    )
+    new_name = forms.CharField(label=_("变更后的单位名称"), max_length=200, required=False)
+    new_uscc = forms.CharField(
+        label=_("变更后的统一社会信用代码"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not organization.identity_verified:
+            # Before the first verification 区科委 checks the name and code on the profile.
+            del self.fields["new_name"]
+            del self.fields["new_uscc"]
+
 
 class JoinForm(AccessibleFormMixin, forms.Form):
     uscc = forms.CharField(

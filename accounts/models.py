@@ -1,7 +1,11 @@
 import re
+import unicodedata
+import uuid
+from pathlib import PurePosixPath
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
@@ -167,8 +171,34 @@ class User(AbstractUser):
         return sorted(self.groups.values_list("name", flat=True))
 
 
+def normalize_legal_name(value: str) -> str:
+    """A legal name as compared with a payee's account name: full-width forms as ASCII (NFKC turns
+    "（" into "("), and no whitespace, which a bank or a typist adds or drops freely."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+
+
+def private_storage():
+    # The licence and the letter of authority are personal data: never under the web root, served only
+    # by a permission-checked view (the same storage as the application materials).
+    return storages["private"]
+
+
+def identity_document_path(instance: "Organization", filename: str) -> str:
+    # Renamed on disk: the uploader's file name is never trusted as a path.
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"organizations/{instance.pk}/{uuid.uuid4().hex}{suffix}"
+
+
 class Organization(models.Model):
     """The applying unit (申报单位), identified by its 统一社会信用代码 (Art. 2)."""
+
+    class IdentityStatus(models.TextChoices):
+        # Whether 区科委 has seen the 营业执照 and the stamped 授权委托书 of the first administrator
+        # (issue 14, finding 4). An organisation applies only once its identity is verified.
+        UNSUBMITTED = "unsubmitted", _("未提交")
+        PENDING = "pending", _("待核验")
+        VERIFIED = "verified", _("已核验")
+        RETURNED = "returned", _("退回")
 
     class OperatingStatus(models.TextChoices):
         # 存续/在业 are the normal states of the business register; the rest fail Art. 2.
@@ -223,10 +253,48 @@ class Organization(models.Model):
     members = models.ManyToManyField(User, through="Membership", related_name="organizations")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Identity (身份核验). `name` and `uscc` are the ones in force; once verified they change only through a
+    # change request (requested_*) that 区科委 verifies, so the verified name stays in force meanwhile.
+    identity_status = models.CharField(
+        _("身份核验状态"),
+        max_length=12,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.UNSUBMITTED,
+    )
+    identity_return_reason = models.TextField(_("退回原因"), blank=True)
+    verified_name = models.CharField(
+        _("已核验的单位名称"), max_length=200, blank=True, help_text=_("区科委核验营业执照后确认的名称。")
+    )
+    identity_verified_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
+    identity_verified_by = models.ForeignKey(
+        User, verbose_name=_("身份核验人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_name = models.CharField(_("申请变更的单位名称"), max_length=200, blank=True)
+    requested_uscc = models.CharField(_("申请变更的统一社会信用代码"), max_length=18, blank=True)
+    identity_submitted_at = models.DateTimeField(_("提交核验时间"), null=True, blank=True)
+    identity_submitted_by = models.ForeignKey(
+        User, verbose_name=_("提交核验人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    business_licence = models.FileField(
+        _("营业执照"), storage=private_storage, upload_to=identity_document_path, max_length=200, blank=True
+    )
+    business_licence_type = models.CharField(max_length=60, blank=True)
+    authorization_letter = models.FileField(
+        _("授权委托书"), storage=private_storage, upload_to=identity_document_path, max_length=200, blank=True
+    )
+    authorization_letter_type = models.CharField(max_length=60, blank=True)
+
     class Meta:
         verbose_name = _("申报单位")
         verbose_name_plural = _("申报单位")
         ordering = ["name"]
+        constraints = [
+            # A verified organisation always has the name 区科委 verified (the payee check compares with it).
+            models.CheckConstraint(
+                condition=~models.Q(identity_status="verified") | ~models.Q(verified_name=""),
+                name="organization_verified_has_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}({self.uscc})"
@@ -267,6 +335,21 @@ class Organization(models.Model):
         "is_science_park",
         "is_new_rnd_institution",
     )
+
+    @property
+    def identity_verified(self) -> bool:
+        """区科委 has verified a name and code; a pending change request leaves the old ones in force."""
+        return bool(self.verified_name)
+
+    @property
+    def change_requested(self) -> bool:
+        return bool(self.requested_name or self.requested_uscc)
+
+    def payee_name_matches(self, account_name: str) -> bool:
+        """A 对公账户 is in the organisation's verified name; an unverified organisation has none to match."""
+        return self.identity_verified and normalize_legal_name(account_name) == normalize_legal_name(
+            self.verified_name
+        )
 
     @property
     def flags(self) -> tuple[str, ...]:

@@ -158,6 +158,17 @@ def update_organization(*, actor: User, organization: Organization, **fields: An
     if "uscc" in fields:
         raise ValidationError({"uscc": [_("统一社会信用代码创建后不能修改;如有错误请联系区科委。")]})
     _check_fields(fields)
+    if "name" in fields and fields["name"] != locked.name and _name_locked(locked):
+        raise ValidationError(
+            {
+                "name": [
+                    _(
+                        "单位名称已提交或已经区科委核验,不能直接修改;"
+                        "请在“身份核验”页提交变更申请(附变更后的营业执照)。"
+                    )
+                ]
+            }
+        )
     changed_type = any(
         name in fields and fields[name] != getattr(locked, name) for name in Organization.TYPE_FIELDS
     )
@@ -235,6 +246,13 @@ def reject_membership(*, actor: User, membership: Membership) -> Membership:
 def _lock_user(user: User) -> None:
     # Serialises one user's create/join/approve so the one-organisation rule cannot be raced.
     User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _name_locked(organization: Organization) -> bool:
+    # The name 区科委 verifies (or is verifying) changes only through identity.submit_identity (issue 14).
+    return organization.identity_verified or (
+        organization.identity_status == Organization.IdentityStatus.PENDING
+    )
 
 
 def _refuse_second_organization(actor: User) -> None:

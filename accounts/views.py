@@ -18,9 +18,9 @@ from django_ratelimit.decorators import ratelimit
 
 from changning_ai.ratelimit import rate
 
-from . import selectors, services
+from . import identity, selectors, services
 from .applicant_types import OrgFlag
-from .forms import JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
+from .forms import IdentityForm, JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
 from .models import Delivery
 from .roles import landing_url
 
@@ -128,6 +128,51 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
         "accounts/organization_form.html",
         {"form": form, "editing": True, "uscc": organization.uscc},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_identity(request: HttpRequest) -> HttpResponse:
+    """The administrator hands the 营业执照 and 授权委托书 to 区科委, or asks to change a verified name."""
+    membership = selectors.access_organization(request.user, as_admin=True)
+    organization = membership.organization
+    form = IdentityForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        organization=organization,
+    )
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                identity.submit_identity(
+                    actor=request.user,
+                    organization=organization,
+                    licence=form.cleaned_data.get("licence"),
+                    letter=form.cleaned_data.get("letter"),
+                    new_name=form.cleaned_data.get("new_name", ""),
+                    new_uscc=form.cleaned_data.get("new_uscc", ""),
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("材料已提交区科委核验。核验结果将通过站内消息通知您。"))
+                return redirect("accounts:organization")
+        status = 400
+    return render(
+        request,
+        "accounts/organization_identity.html",
+        {"form": form, "organization": organization},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def organization_document(request: HttpRequest, kind: str) -> HttpResponse:
+    """The organisation's own licence or letter, for its administrator."""
+    organization = selectors.access_organization(request.user, as_admin=True).organization
+    return identity.document_response(organization, kind)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext
 
 from accounts.roles import Role
@@ -194,11 +195,20 @@ def missing_materials(application: Application) -> list[str]:
     return [m.name for m in application.item.materials.all() if m.required and m.code not in present]
 
 
+IDENTITY_UNVERIFIED_MESSAGE = _lazy(
+    "本单位身份尚未经区科委核验,不能提交申报。请单位管理员在“我的单位 → 身份核验”页上传营业执照和"
+    "加盖公章的授权委托书,区科委核验通过后即可提交。"
+)
+
+
 def submission_problems(
     application: Application, *, at: datetime | None = None
 ) -> tuple[list[str], rules.Quote | None]:
     """Everything that stops a submission, in words the enterprise can act on, and the quote if any."""
     problems: list[str] = []
+    if not application.organization.identity_verified:
+        # Issue 14: who the organisation is must be settled before it asks for money.
+        problems.append(IDENTITY_UNVERIFIED_MESSAGE)
     call = application.call_item.call
     at = at or timezone.now()
     if not call.is_open(at):

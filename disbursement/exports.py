@@ -163,7 +163,37 @@ def batch_workbook(batch: PaymentBatch, *, layout: str | None = None) -> tuple[W
 
     for index, column in enumerate(spec.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.get("width", 20)
+    _flag_payee_names(workbook, lines)
     return workbook, total_fen
+
+
+def _flag_payee_names(workbook: Workbook, lines: list[BatchLine]) -> None:
+    """A second sheet naming every payee whose account name is not its verified name (issue 14).
+
+    The bank reads the first sheet in the layout it expects, so the flag stands beside it, not in it; the
+    finance officer sees it before sending the file, and the batch page shows the same badge."""
+    differing = [line for line in lines if line.name_differs]
+    if not differing:
+        return
+    sheet = workbook.create_sheet(str(_("户名核对")))
+    sheet.append(safe_row([_("以下收款账户的户名与区科委核验的单位名称不一致,请核实后再提交银行。")]))
+    sheet.append(safe_row([_("申报单位"), _("统一社会信用代码"), _("已核验的单位名称"), _("收款户名"), _("银行账号")]))
+    for line in differing:
+        organization = line.installment.award.organization
+        sheet.append(
+            safe_row(
+                [
+                    organization.name,
+                    organization.uscc,
+                    organization.verified_name or _("未核验"),
+                    line.account.account_name,
+                    line.account.account_number,
+                ]
+            )
+        )
+        sheet.cell(sheet.max_row, 5).number_format = TEXT
+    for letter in "ABCDE":
+        sheet.column_dimensions[letter].width = 30
 
 
 def _line_values(line: BatchLine, *, split: bool) -> dict:

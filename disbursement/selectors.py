@@ -360,6 +360,13 @@ class BatchLine:
     account: BankAccount | None  # what this batch pays into (see batch_accounts)
     account_changed: bool  # the enterprise has changed its account since the batch was approved
 
+    @property
+    def name_differs(self) -> bool:
+        """The payee's name is not the organisation's verified name (accounts recorded before issue 14)."""
+        return self.account is not None and not self.installment.award.organization.payee_name_matches(
+            self.account.account_name
+        )
+
 
 def batch_installments(batch: PaymentBatch) -> QuerySet[Installment]:
     """The installments in the batch (batched or paid; failed ones have left it), in application order."""
@@ -417,6 +424,10 @@ class DueGroup:
     @property
     def total_fen(self) -> int:
         return sum(i.amount_fen for i in self.installments)
+
+    @property
+    def name_differs(self) -> bool:
+        return self.account is not None and not self.organization.payee_name_matches(self.account.account_name)
 
 
 def due_installments(*, organization: str = "", item_code: str = "", year: int | None = None):

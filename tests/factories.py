@@ -51,6 +51,13 @@ class OrganizationFactory(DjangoModelFactory):
     # Most applicants are small enterprises; the items open only to other types set their own (issue 11).
     org_type = "enterprise"
     is_sme = True
+    # Verified by 区科委 (issue 14), as every organisation that applies must be; `unverified=True` for one
+    # that has not handed in its licence and letter of authority yet.
+    identity_status = Organization.IdentityStatus.VERIFIED
+    verified_name = factory.SelfAttribute("name")
+
+    class Params:
+        unverified = factory.Trait(identity_status=Organization.IdentityStatus.UNSUBMITTED, verified_name="")
 
 
 class MembershipFactory(DjangoModelFactory):

@@ -78,6 +78,15 @@ def set_bank_account(
         errors["bank_name"] = _("请填写开户银行。")
     if not account_name:
         errors["account_name"] = _("请填写账户名称。")
+    elif not organization.identity_verified:
+        errors["account_name"] = _(
+            "本单位身份尚未经区科委核验,核验通过后方可登记收款账户(须为以核验名称开立的对公账户)。"
+        )
+    elif not organization.payee_name_matches(account_name):
+        # Issue 14: money goes only to an account in the organisation's own verified name (对公账户).
+        errors["account_name"] = _(
+            "收款账户须为本单位的对公账户,账户名称应与区科委核验的单位名称“%(name)s”一致。"
+        ) % {"name": organization.verified_name}
     if not ACCOUNT_NUMBER_RE.match(number):
         errors["account_number"] = _(
             "银行账号应为8至32位数字(可含空格或短横线,全角数字会自动转换),请核对后重新填写。"

@@ -22,6 +22,12 @@ LINKS = (
         {"reviews:intake_queue", "reviews:intake_check"},
     ),
     (
+        Role.INTAKE_OFFICER,
+        "reviews:identity_queue",
+        _("单位身份核验"),
+        {"reviews:identity_queue", "reviews:identity_check"},
+    ),
+    (
         Role.COMMISSION_APPROVER,
         "reviews:assign_queue",
         _("评审分配"),

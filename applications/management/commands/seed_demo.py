@@ -78,6 +78,9 @@ class Command(OneLineErrorCommand):
                 # A small enterprise, so every item open to enterprises and SMEs can be tried in the demo.
                 "org_type": "enterprise",
                 "is_sme": True,
+                # Verified by 区科委 (issue 14), so the demo enterprise can apply at once.
+                "identity_status": Organization.IdentityStatus.VERIFIED,
+                "verified_name": "上海长宁演示智能科技有限公司",
             },
         )
         return organization

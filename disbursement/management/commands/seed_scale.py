@@ -192,6 +192,9 @@ class Command(OneLineErrorCommand):
                 is_sme=bool(i % 3),
                 contact_name="联系人",
                 contact_phone="021-62000000",
+                # Verified (issue 14): only verified organisations apply and are paid.
+                identity_status=Organization.IdentityStatus.VERIFIED,
+                verified_name=f"上海长宁示例人工智能科技有限公司{base + i:07d}",
             )
             for i in range(k)
         ]
