@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from applications import services
@@ -235,3 +236,20 @@ def test_submitting_is_post_or_get_only(client, alice, call):
     application = draft(alice, call)
     client.force_login(alice)
     assert client.put(submit_url(application)).status_code == 405
+
+
+def test_an_organisation_not_verified_by_the_commission_cannot_submit_and_is_told_how(client, anna, call):
+    """Issue 14: who the organisation is is settled (营业执照, 授权委托书, 区科委) before it asks for money."""
+    application = ready(anna, call)
+    organization = application.organization
+    type(organization).objects.filter(pk=organization.pk).update(identity_status="pending", verified_name="")
+    client.force_login(anna)
+    page = client.get(submit_url(application)).content.decode()
+    assert "本单位身份尚未经区科委核验,不能提交申报" in page
+    assert reverse("accounts:organization_identity") in page
+    assert "确认提交</button>" not in page
+    assert "本单位身份尚未经区科委核验" in refused(client, application)
+    assert_nothing_saved(application)
+    with pytest.raises(ValidationError):
+        services.submit_application(actor=anna, application=application)
+    assert_nothing_saved(application)

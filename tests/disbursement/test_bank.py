@@ -252,7 +252,7 @@ def test_the_migration_normalises_stored_numbers_and_leaves_what_it_cannot_fix(a
     migration = import_module("disbursement.migrations.0006_bank_code_and_normalised_accounts")
     typed = record(alice, org_a)
     BankAccount.objects.filter(pk=typed.pk).update(account_number="６２１４ ８３２１-0000 1234")
-    broken = record(bob, org_b)
+    broken = record(bob, org_b, name="乙公司")
     BankAccount.objects.filter(pk=broken.pk).update(account_number="6214abc")
     assert migration.normalise_account_numbers(apps, None) == 1
     typed.refresh_from_db()

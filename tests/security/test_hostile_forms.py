@@ -319,6 +319,38 @@ def _(cast):
     return Form(cast.alice, reverse("accounts:organization_edit"), org_fields(cast), [Organization])
 
 
+@form("accounts:organization_identity")
+def _(cast):
+    # Alice's organisation is verified: the form is the change request (new name or code and the licence).
+    return Form(
+        cast.alice,
+        reverse("accounts:organization_identity"),
+        {
+            "new_name": value("甲公司(更名)", ""),
+            "new_uscc": value(make_uscc(902), cast.org_b.uscc, ""),
+            "licence": st.one_of(files(), hostile()),
+            "letter": st.one_of(files(), hostile()),
+        },
+        [Organization],
+        valid={
+            "licence": lambda: SimpleUploadedFile("执照.pdf", PDF, content_type="application/pdf"),
+            "letter": lambda: SimpleUploadedFile("委托书.png", PNG, content_type="image/png"),
+        },
+    )
+
+
+@form("reviews:identity_check")
+def _(cast):
+    # 乙公司 has handed in its files and waits for 区科委.
+    Organization.objects.filter(pk=cast.org_b.pk).update(identity_status="pending", verified_name="")
+    return Form(
+        cast.carol,
+        reverse("reviews:identity_check", args=[cast.org_b.pk]),
+        {"action": value("verify", "return"), "reason": value("授权委托书未盖章", "")},
+        [Organization],
+    )
+
+
 @form("accounts:preferences")
 def _(cast):
     return Form(

@@ -103,6 +103,8 @@ accounts:unlock_confirm                 400
 accounts:organization                   L     200   200   200   200   200   200   200   200   200   200   200
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:organization_edit              L     200   200   404   404   404   404   404   404   404   404   404
+accounts:organization_identity          L     200   200   404   404   404   404   404   404   404   404   404
+accounts:organization_document          L     200   404   404   404   404   404   404   404   404   404   404
 accounts:organization_join              L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:members                        L     200   200   404   404   404   404   404   404   404   404   404
 accounts:approve_member                 L     405   405   405   405   405   405   405   405   405   405   405
@@ -145,6 +147,9 @@ applications:document                   L     200   404   404   404   404   404 
 # so ids reveal nothing), the commission's approver. Nobody of 区财政局, none of the administrators.
 reviews:intake_queue                    L     403   403   200   403   403   403   403   403   403   403   403
 reviews:intake_check                    L     403   403   200   403   403   403   403   403   403   403   403
+reviews:identity_queue                  L     403   403   200   403   403   403   403   403   403   403   403
+reviews:identity_check                  L     403   403   200   403   403   403   403   403   403   403   403
+reviews:identity_document               L     403   403   200   403   403   403   403   403   403   403   403
 reviews:staff_download                  L     403   403   200   200   404   200   403   403   403   403   403
 reviews:assign_queue                    L     403   403   403   403   403   200   403   403   403   403   403
 reviews:assign_application              L     403   403   403   403   403   200   403   403   403   403   403
@@ -355,6 +360,8 @@ accounts:unlock_confirm                 400
 accounts:organization                   L     405   405   405   405   405   405   405   405   405   405   405
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:organization_edit              L     200   200   404   404   404   404   404   404   404   404   404
+accounts:organization_identity          L     400   400   404   404   404   404   404   404   404   404   404
+accounts:organization_document          L     405   405   405   405   405   405   405   405   405   405   405
 accounts:organization_join              L     >org  >org  200   200   200   200   200   200   200   200   200
 accounts:members                        L     405   405   405   405   405   405   405   405   405   405   405
 accounts:approve_member                 L     >members 404   404   404   404   404   404   404   404   404   404
@@ -397,6 +404,9 @@ applications:document                   L     405   405   405   405   405   405 
 # so ids reveal nothing), the commission's approver. Nobody of 区财政局, none of the administrators.
 reviews:intake_queue                    L     403   403   405   403   403   403   403   403   403   403   403
 reviews:intake_check                    L     403   403   400   403   403   403   403   403   403   403   403
+reviews:identity_queue                  L     403   403   405   403   403   403   403   403   403   403   403
+reviews:identity_check                  L     403   403   400   403   403   403   403   403   403   403   403
+reviews:identity_document               L     403   403   405   403   403   403   403   403   403   403   403
 reviews:staff_download                  L     405   405   405   405   405   405   405   405   405   405   405
 reviews:assign_queue                    L     403   403   403   403   403   405   403   403   403   403   403
 reviews:assign_application              L     403   403   403   403   403   400   403   403   403   403   403

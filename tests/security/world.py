@@ -337,6 +337,11 @@ def build_world(time_machine) -> World:
         actor=applicant_a, application=draft_application, material_code=material.code, upload=pdf()
     )
 
+    # ------------------------------------------------------------ A's 营业执照, as handed to 区科委 (issue 14)
+    org_a.business_licence.save("licence.pdf", pdf(), save=False)
+    org_a.business_licence_type = "application/pdf"
+    org_a.save(update_fields=["business_licence", "business_licence_type"])
+
     # ------------------------------------------------------------ the rest the admin lists
     RecordedAward.objects.create(
         organization=org_b,
@@ -428,6 +433,7 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "accounts:approve_member": {"pk": world.membership_request.pk},
         "accounts:reject_member": {"pk": world.membership_request.pk},
         "accounts:inbox_message": {"pk": world.notification.pk},
+        "accounts:organization_document": {"kind": "licence"},
         # applications (the enterprise's side)
         "applications:start": {"call_item_id": world.call_item.pk},
         "applications:detail": {"pk": late.pk},
@@ -443,6 +449,8 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         # reviews (staff)
         "reviews:intake_check": {"pk": late.pk},
         "reviews:staff_download": {"pk": late.pk, "attachment_id": world.submitted_attachment.pk},
+        "reviews:identity_check": {"pk": world.org_a.pk},
+        "reviews:identity_document": {"pk": world.org_a.pk, "kind": "licence"},
         "reviews:assign_application": {"pk": late.pk},
         "reviews:auto_assign": {"pk": late.pk},
         "reviews:declare": {"pk": world.assignment.pk},
