@@ -139,7 +139,7 @@ def test_carol_verifies_from_her_queue_and_the_administrator_is_told(client, eri
     assert org_c.identity_verified_by == carol
     assert AuditRecord.objects.filter(action="organization.identity_verify", object_id=str(org_c.pk)).exists()
     assert Notification.objects.filter(recipient=erin, event="organization.identity_verified").exists()
-    assert org_c.name not in client.get(QUEUE).content.decode()
+    assert check_url(org_c) not in client.get(QUEUE).content.decode()
 
 
 def test_carol_returns_with_a_reason_and_the_administrator_reads_it(client, erin, org_c, carol):
@@ -214,7 +214,7 @@ def test_the_queue_runs_a_constant_number_of_queries(client, carol, django_asser
         )
     with django_assert_num_queries(len(five)):
         page = client.get(QUEUE)
-    assert page.content.decode().count("reviews/identity/") >= 15
+    assert page.content.decode().count(QUEUE) >= 15
 
 
 # ---------------------------------------------------------------- name and USCC once verified
