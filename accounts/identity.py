@@ -42,7 +42,9 @@ def document_response(organization: Organization, kind: str) -> HttpResponse:
     label = str(organization._meta.get_field(field).verbose_name)
     content_type = getattr(organization, f"{field}_type")
     suffix = file.name.rsplit(".", 1)[-1] if "." in file.name else "bin"
-    return private_file_response(file, filename=f"{organization.uscc}-{label}.{suffix}", content_type=content_type)
+    return private_file_response(
+        file, filename=f"{organization.uscc}-{label}.{suffix}", content_type=content_type
+    )
 
 
 def _admins(organization: Organization):
@@ -110,7 +112,9 @@ def submit_identity(
     code = normalize_uscc(new_uscc) if new_uscc else ""
     if locked.identity_verified:
         if not new_name and not code:
-            errors["new_name"] = [_("单位身份已核验。如需变更名称或统一社会信用代码,请填写变更后的名称或代码。")]
+            errors["new_name"] = [
+                _("单位身份已核验。如需变更名称或统一社会信用代码,请填写变更后的名称或代码。")
+            ]
         if new_name == locked.name and code in ("", locked.uscc):
             errors["new_name"] = [_("变更后的名称与现有名称相同。")]
         if code and code != locked.uscc:
@@ -200,7 +204,10 @@ def verify_identity(*, actor: User, organization: Organization) -> Organization:
         key=f"{locked.pk}:{locked.identity_verified_at.isoformat()}",
         recipients=_admins(locked),
         subject=_("单位身份已核验:%(name)s") % {"name": locked.name},
-        body=_("区科委已核验贵单位的营业执照和授权委托书。单位名称“%(name)s”、统一社会信用代码 %(uscc)s 已确认,可以提交申报。")
+        body=_(
+            "区科委已核验贵单位的营业执照和授权委托书。"
+            "单位名称“%(name)s”、统一社会信用代码 %(uscc)s 已确认,可以提交申报。"
+        )
         % {"name": locked.name, "uscc": locked.uscc},
         url=reverse("accounts:organization"),
     )
@@ -234,7 +241,9 @@ def return_identity(*, actor: User, organization: Organization, reason: str) -> 
         key=f"{locked.pk}:{locked.identity_submitted_at.isoformat() if locked.identity_submitted_at else ''}",
         recipients=_admins(locked),
         subject=_("单位身份核验被退回:%(name)s") % {"name": locked.name},
-        body=_("区科委退回了贵单位的身份核验材料,原因:%(reason)s\n请在“我的单位 → 身份核验”页补正后重新提交。")
+        body=_(
+            "区科委退回了贵单位的身份核验材料,原因:%(reason)s\n请在“我的单位 → 身份核验”页补正后重新提交。"
+        )
         % {"reason": reason},
         url=reverse("accounts:organization_identity"),
     )

@@ -91,9 +91,7 @@ urlpatterns = [
     path("organization/new/", views.organization_create, name="organization_create"),
     path("organization/edit/", views.organization_edit, name="organization_edit"),
     path("organization/identity/", views.organization_identity, name="organization_identity"),
-    path(
-        "organization/identity/<str:kind>/", views.organization_document, name="organization_document"
-    ),
+    path("organization/identity/<str:kind>/", views.organization_document, name="organization_document"),
     path("organization/join/", views.organization_join, name="organization_join"),
     path("organization/members/", views.members, name="members"),
     path("organization/members/<int:pk>/approve/", views.approve_member, name="approve_member"),

@@ -20,7 +20,14 @@ from changning_ai.ratelimit import rate
 
 from . import identity, selectors, services
 from .applicant_types import OrgFlag
-from .forms import IdentityForm, JoinForm, OrganizationForm, OrganizationProfileForm, PreferencesForm, SignupForm
+from .forms import (
+    IdentityForm,
+    JoinForm,
+    OrganizationForm,
+    OrganizationProfileForm,
+    PreferencesForm,
+    SignupForm,
+)
 from .models import Delivery
 from .roles import landing_url
 

@@ -177,7 +177,9 @@ def _flag_payee_names(workbook: Workbook, lines: list[BatchLine]) -> None:
         return
     sheet = workbook.create_sheet(str(_("户名核对")))
     sheet.append(safe_row([_("以下收款账户的户名与区科委核验的单位名称不一致,请核实后再提交银行。")]))
-    sheet.append(safe_row([_("申报单位"), _("统一社会信用代码"), _("已核验的单位名称"), _("收款户名"), _("银行账号")]))
+    sheet.append(
+        safe_row([_("申报单位"), _("统一社会信用代码"), _("已核验的单位名称"), _("收款户名"), _("银行账号")])
+    )
     for line in differing:
         organization = line.installment.award.organization
         sheet.append(

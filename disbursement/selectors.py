@@ -427,7 +427,9 @@ class DueGroup:
 
     @property
     def name_differs(self) -> bool:
-        return self.account is not None and not self.organization.payee_name_matches(self.account.account_name)
+        return self.account is not None and not self.organization.payee_name_matches(
+            self.account.account_name
+        )
 
 
 def due_installments(*, organization: str = "", item_code: str = "", year: int | None = None):

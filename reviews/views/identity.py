@@ -29,7 +29,9 @@ VERIFY, RETURN = "verify", "return"
 
 
 class IdentityDecisionForm(AccessibleFormMixin, forms.Form):
-    action = forms.ChoiceField(choices=[(VERIFY, _("核验通过")), (RETURN, _("退回"))], widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[(VERIFY, _("核验通过")), (RETURN, _("退回"))], widget=forms.HiddenInput
+    )
     reason = forms.CharField(
         label=_("退回原因"),
         required=False,
@@ -41,15 +43,19 @@ class IdentityDecisionForm(AccessibleFormMixin, forms.Form):
 
 def identity_queue_rows():
     """Organisations with files waiting, oldest submission first. One query (and the paginator's count)."""
-    return Organization.objects.filter(identity_status=Organization.IdentityStatus.PENDING).order_by(
-        "identity_submitted_at", "pk"
-    ).select_related("identity_submitted_by")
+    return (
+        Organization.objects.filter(identity_status=Organization.IdentityStatus.PENDING)
+        .order_by("identity_submitted_at", "pk")
+        .select_related("identity_submitted_by")
+    )
 
 
 def _submitted_organization(pk: int) -> Organization:
     # Only organisations that have handed in files have a page here.
     try:
-        return Organization.objects.exclude(identity_status=Organization.IdentityStatus.UNSUBMITTED).get(pk=pk)
+        return Organization.objects.exclude(identity_status=Organization.IdentityStatus.UNSUBMITTED).get(
+            pk=pk
+        )
     except Organization.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -1,14 +1,14 @@
 """Who is the organisation (issue 14, finding 4), through the pages.
 
-alice creates 丙 (unverified until 区科委 sees its 营业执照 and stamped 授权委托书); carol, an intake officer of
-区科委, verifies or returns it from her queue. Once verified, the name and the USCC are read-only: a change
-is a request that 区科委 verifies, and the verified name stays in force meanwhile.
+erin creates 丙 (unverified until 区科委 sees its 营业执照 and stamped 授权委托书); carol, an intake
+officer of 区科委, verifies or returns it from her queue. Once verified, the name and the USCC are
+read-only: a change is a request that 区科委 verifies, and the verified name stays in force meanwhile.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Notification, Organization
@@ -17,7 +17,9 @@ from audit.models import AuditRecord
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_uscc
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
+)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 IDENTITY = reverse("accounts:organization_identity")
@@ -154,7 +156,9 @@ def test_carol_returns_with_a_reason_and_the_administrator_reads_it(client, erin
     client.post(check_url(org_c), {"action": "return", "reason": "授权委托书未加盖公章"})
     org_c.refresh_from_db()
     assert org_c.identity_status == Organization.IdentityStatus.RETURNED
-    assert AuditRecord.objects.filter(action="organization.identity_return", detail="授权委托书未加盖公章").exists()
+    assert AuditRecord.objects.filter(
+        action="organization.identity_return", detail="授权委托书未加盖公章"
+    ).exists()
     assert Notification.objects.filter(recipient=erin, event="organization.identity_returned").exists()
     client.force_login(erin)
     page = client.get(IDENTITY).content.decode()
@@ -254,7 +258,9 @@ def test_a_change_request_waits_for_the_commission_and_the_old_name_stays_in_for
     assert without_licence.status_code == 400
     assert "请上传载明变更后名称或代码的营业执照" in without_licence.content.decode()
 
-    response = client.post(IDENTITY, {"new_name": "上海丙新名有限公司", "new_uscc": new_code, "licence": licence()})
+    response = client.post(
+        IDENTITY, {"new_name": "上海丙新名有限公司", "new_uscc": new_code, "licence": licence()}
+    )
     assert response.status_code == 302
     org_c.refresh_from_db()
     assert org_c.identity_status == Organization.IdentityStatus.PENDING
@@ -266,7 +272,11 @@ def test_a_change_request_waits_for_the_commission_and_the_old_name_stays_in_for
     assert "变更申请" in client.get(QUEUE).content.decode()
     client.post(check_url(org_c), {"action": "verify"})
     org_c.refresh_from_db()
-    assert (org_c.name, org_c.verified_name, org_c.uscc) == ("上海丙新名有限公司", "上海丙新名有限公司", new_code)
+    assert (org_c.name, org_c.verified_name, org_c.uscc) == (
+        "上海丙新名有限公司",
+        "上海丙新名有限公司",
+        new_code,
+    )
     assert not org_c.change_requested
 
 

@@ -239,7 +239,7 @@ def test_submitting_is_post_or_get_only(client, alice, call):
 
 
 def test_an_organisation_not_verified_by_the_commission_cannot_submit_and_is_told_how(client, anna, call):
-    """Issue 14: who the organisation is is settled (营业执照, 授权委托书, 区科委) before it asks for money."""
+    """Issue 14: who the organisation is is settled (营业执照, 授权委托书, 区科委) before it asks."""
     application = ready(anna, call)
     organization = application.organization
     type(organization).objects.filter(pk=organization.pk).update(identity_status="pending", verified_name="")

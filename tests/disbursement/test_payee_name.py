@@ -23,7 +23,12 @@ FLAG = "户名与核验的单位名称不一致"
 
 
 def account_form(name: str) -> dict[str, str]:
-    return {"bank_name": "招商银行上海长宁支行", "account_name": name, "account_number": ACCOUNT_A, "bank_code": CNAPS_A}
+    return {
+        "bank_name": "招商银行上海长宁支行",
+        "account_name": name,
+        "account_number": ACCOUNT_A,
+        "bank_code": CNAPS_A,
+    }
 
 
 def old_account(organization, user, name: str) -> BankAccount:

@@ -337,7 +337,7 @@ def build_world(time_machine) -> World:
         actor=applicant_a, application=draft_application, material_code=material.code, upload=pdf()
     )
 
-    # ------------------------------------------------------------ A's 营业执照, as handed to 区科委 (issue 14)
+    # ------------------------------------------------------------ A's 营业执照, handed to 区科委 (issue 14)
     org_a.business_licence.save("licence.pdf", pdf(), save=False)
     org_a.business_licence_type = "application/pdf"
     org_a.save(update_fields=["business_licence", "business_licence_type"])
