@@ -70,9 +70,33 @@ class OrganizationAdmin(admin.ModelAdmin):
         "uscc_checksum_ok",
     )
     search_fields = ("name", "uscc")
-    # Stamped by the intake officer's verification (reviews), never typed.
-    readonly_fields = ("type_verified_at", "type_verified_by")
+    # Stamped by the intake officer's verification (reviews), never typed; the identity (issue 14) changes
+    # only through accounts.identity, so 区科委's verification cannot be bypassed from here.
+    readonly_fields = (
+        "type_verified_at",
+        "type_verified_by",
+        "identity_status",
+        "identity_return_reason",
+        "verified_name",
+        "identity_verified_at",
+        "identity_verified_by",
+        "requested_name",
+        "requested_uscc",
+        "identity_submitted_at",
+        "identity_submitted_by",
+        "business_licence_type",
+        "authorization_letter_type",
+    )
+    # The files are private (no URL); 区科委 reads them on its verification page, never here.
+    exclude = ("business_licence", "authorization_letter")
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and (obj.identity_verified or obj.identity_status == obj.IdentityStatus.PENDING):
+            # The verified (or being verified) name and code change only by a request 区科委 verifies.
+            return (*fields, "name", "uscc")
+        return fields
 
 
 @admin.register(Notification)

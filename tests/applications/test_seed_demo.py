@@ -36,6 +36,9 @@ def test_demo_mode_creates_one_account_per_role_and_an_open_demo_round(
     assert demo.is_valid_on(__import__("datetime").date(2027, 6, 1))
     assert demo.items.count() == 23
     assert "演示" in demo.title
+    # The demo enterprise is verified by 区科委 (issue 14), so it can apply at once.
+    demo_enterprise = User.objects.get(username="demo-applicant").organizations.get()
+    assert demo_enterprise.identity_verified
 
 
 def test_the_demo_has_an_open_call_after_the_real_round_ends(loaded, settings, time_machine):
