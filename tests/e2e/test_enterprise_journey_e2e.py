@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 from stdnum.cn import uscc
 
+from accounts import identity
 from accounts.models import Organization, User
 from accounts.roles import Role
 from applications.models import Application, Call, CallItem
@@ -115,6 +116,21 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
     expect(page.get_by_role("heading", level=1)).to_have_text(ORGANIZATION)
     expect(page.get_by_role("status")).to_contain_text("您是本单位的管理员")
     expect(page.get_by_text("单位管理员", exact=True)).to_be_visible()
+
+    # ---- prove the authority to act for it (issue 14): 营业执照 and the stamped 授权委托书, for 区科委
+    expect(page.locator("#identity ~ .notice").first).to_contain_text("核验通过前不能提交申报")
+    page.get_by_role("link", name="上传营业执照和授权委托书").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("单位身份核验")
+    for label, name in (("营业执照", "licence"), ("授权委托书", "letter")):
+        path = tmp_path / f"{label}.pdf"
+        path.write_bytes(minimal_pdf(name))
+        page.get_by_label(label, exact=True).set_input_files(path)
+    page.get_by_role("button", name="提交区科委核验").click()
+    expect(page.get_by_role("status")).to_contain_text("材料已提交区科委核验")
+    # 区科委's side of it is tested on its own pages (tests/accounts/test_organization_identity.py).
+    verifier = User.objects.create_user(username="e2e-intake", is_staff=True)
+    verifier.groups.add(Group.objects.get_or_create(name=Role.INTAKE_OFFICER.value)[0])
+    identity.verify_identity(actor=verifier, organization=Organization.objects.get(uscc=USCC))
 
     # ---- 我的申报 → the open calls → 7.1
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的申报").click()
