@@ -467,6 +467,9 @@ def unchecked_org(db) -> Organization:
         registered_in_changning=True,
         org_type="enterprise",  # 7.1 is open to enterprises only (the rulings)
         is_sme=True,
+        # Verified by 区科委 (issue 14), so it applies like any other organisation.
+        identity_status=Organization.IdentityStatus.VERIFIED,
+        verified_name="丙公司",
     )
 
 
