@@ -115,8 +115,8 @@ def submit_identity(
             errors["new_name"] = [
                 _("单位身份已核验。如需变更名称或统一社会信用代码,请填写变更后的名称或代码。")
             ]
-        if new_name == locked.name and code in ("", locked.uscc):
-            errors["new_name"] = [_("变更后的名称与现有名称相同。")]
+        elif new_name in ("", locked.name) and code in ("", locked.uscc):
+            errors["new_name"] = [_("变更后的名称和统一社会信用代码与现有的相同。")]
         if code and code != locked.uscc:
             try:
                 validate_uscc(code)
