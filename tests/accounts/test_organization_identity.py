@@ -304,3 +304,15 @@ def test_a_change_to_a_code_another_organisation_holds_is_refused(client, erin, 
     assert "已由其他单位注册" in response.content.decode()
     org_c.refresh_from_db()
     assert org_c.identity_status == Organization.IdentityStatus.VERIFIED
+
+
+def test_a_change_request_that_changes_nothing_is_refused(client, erin, org_c, carol):
+    submitted(client, erin, org_c)
+    client.force_login(carol)
+    client.post(check_url(org_c), {"action": "verify"})
+    client.force_login(erin)
+    response = client.post(IDENTITY, {"new_name": org_c.name, "new_uscc": org_c.uscc, "licence": licence()})
+    assert response.status_code == 400
+    assert "与现有的相同" in response.content.decode()
+    org_c.refresh_from_db()
+    assert org_c.identity_status == Organization.IdentityStatus.VERIFIED
