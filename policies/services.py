@@ -72,6 +72,8 @@ class LoadResult:
     updated: int = 0
     deleted: int = 0
     changed: list[str] = field(default_factory=list)
+    # A round created by this load has no rows below it yet: nothing to look up, compare or prune.
+    fresh: bool = False
 
     @property
     def unchanged(self) -> bool:
@@ -101,7 +103,7 @@ def _decimal(value: Any, where: str) -> Decimal | None:
 
 def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], result: LoadResult, label: str):
     """Create or update one row; counts only real changes so a second load reports nothing."""
-    obj = model.objects.filter(**lookup).first()
+    obj = None if result.fresh else model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         result.created += 1
@@ -118,6 +120,8 @@ def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], result: LoadR
 
 
 def _prune(queryset, keep_ids: set[int], result: LoadResult, label: str) -> None:
+    if result.fresh:
+        return
     stale = queryset.exclude(id__in=keep_ids)
     count = stale.count()
     if count:
@@ -150,6 +154,7 @@ def load_round(data: Mapping[str, Any], *, source_text: str = "") -> LoadResult:
     result = LoadResult(round=None)  # type: ignore[arg-type]
     policy_round = _upsert(PolicyRound, {"code": code}, values, result, code)
     result.round = policy_round
+    result.fresh = result.created == 1
 
     articles: dict[int, Article] = {}
     for art in data.get("articles") or []:

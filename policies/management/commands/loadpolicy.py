@@ -9,6 +9,8 @@ from policies.services import PolicyDataError, load_round
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # The seed text is kept beside the round it belongs to when the shared folder is present.
 SEED_TEXTS = {"changning-ai-2024": "changning-ai-policy-2024.txt"}
+# libyaml's parser where PyYAML was built with it: the same safe constructor, several times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Command(OneLineErrorCommand):
@@ -21,7 +23,7 @@ class Command(OneLineErrorCommand):
         files = [Path(f) for f in options["files"]] or sorted(DATA_DIR.glob("*.yaml"))
         for path in files:
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
             except FileNotFoundError as exc:
                 raise self.fail(f"找不到政策数据文件 {path}") from exc
             except yaml.YAMLError as exc:
