@@ -230,7 +230,9 @@ def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]
         .order_by("accepted_at", "id")
     )
     if not include_complete:
-        queryset = queryset.filter(active_count__lt=F("required_count"))
+        # The state the assignment services keep (Application.short_of_reviewers, its own index), not the
+        # subquery above compared for every application in review: that cost a count over all of them.
+        queryset = queryset.filter(short_of_reviewers=True)
     return queryset
 
 
@@ -511,7 +513,10 @@ def decision_queue(
                 Override.objects.filter(application=OuterRef("pk"), status=Override.Status.PROPOSED)
             ),
         )
-        .order_by("-call_item__call__opens_at", "item__sort_order", "number", "id")
+        # Newest call first, items in the policy's order, then by number: the same order as
+        # (-call opens_at, item sort_order), read from the copies on the row so that the index
+        # application_decision_queue gives it without sorting every submitted application (issue 13).
+        .order_by("-queue_opens_at", "queue_item_order", "number", "id")
     )
     if call is not None:
         queryset = queryset.filter(call_item__call=call)
