@@ -443,6 +443,7 @@ class Command(OneLineErrorCommand):
                     published_at=self.now - timedelta(days=1) if open_now else at,
                     ends_at=self.now + timedelta(days=6) if open_now else at + timedelta(days=7),
                     closed_at=None if open_now else at + timedelta(days=8),
+                    entry_count=len(chunk),  # as publish_notice stores it
                 )
                 for app in chunk:
                     item = items[app.item_id]
