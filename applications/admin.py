@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from policies import rules
 
+from . import services
 from .models import Application, Call, CallItem, StatusEvent
 
 
@@ -52,6 +53,16 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = ("year", "round")
     list_select_related = ("round",)
     inlines = [CallItemInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "opens_at" in form.changed_data:
+            # The approver queue orders by a copy of the opening (Application.queue_opens_at).
+            services.refresh_queue_keys(call=obj)
+        if change and "reviewers_per_application" in form.changed_data:
+            from reviews.services.assignment import refresh_call_shortfalls  # reviews builds on applications
+
+            refresh_call_shortfalls(call=obj)
 
 
 class StatusEventInline(admin.TabularInline):

@@ -234,6 +234,17 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("首次提交时间"), null=True, blank=True)
     acceptance_number = models.CharField(_("受理编号"), max_length=40, unique=True, null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    # The approver's queue orders by the call's opening, the item's place in the policy, then the number
+    # (reviews.selectors.decision_queue). Those live in two other tables, so PostgreSQL sorted every
+    # submitted application for each page (issue 13). Copies here let one index give the order: set by
+    # start_application, kept in step by refresh_queue_keys when a call or an item moves.
+    queue_opens_at = models.DateTimeField(null=True, editable=False)
+    queue_item_order = models.PositiveSmallIntegerField(null=True, editable=False)
+    # Fewer reviewers standing (not withdrawn for a conflict) than the call asks for: the assignment
+    # queue lists these. Counting them per row made the queue visit every application in review for each
+    # page (issue 13); reviews.services.assignment keeps this in step wherever the count or the call's
+    # number changes. True from the start: an application is accepted with no reviewer.
+    short_of_reviewers = models.BooleanField(default=True, editable=False)
     outcome_note = models.TextField(_("审定意见"), blank=True, help_text=_("向申报单位说明的结果和理由"))
     released_comments = models.TextField(
         _("专家意见(汇总)"),
@@ -254,6 +265,30 @@ class Application(models.Model):
                 fields=["accepted_at", "id"],
                 condition=models.Q(status__in=["accepted", "under_review"]),
                 name="application_assign_queue",
+            ),
+            # The assignment queue's default view: only those short of reviewers.
+            models.Index(
+                fields=["accepted_at", "id"],
+                condition=models.Q(status__in=["accepted", "under_review"], short_of_reviewers=True),
+                name="application_assign_short",
+            ),
+            # The approver's queue, unfiltered and by status (decision_queue's ORDER BY, exactly).
+            models.Index(
+                models.F("queue_opens_at").desc(),
+                "queue_item_order",
+                "number",
+                "id",
+                condition=models.Q(submitted_at__isnull=False),
+                name="application_decision_queue",
+            ),
+            models.Index(
+                "status",
+                models.F("queue_opens_at").desc(),
+                "queue_item_order",
+                "number",
+                "id",
+                condition=models.Q(submitted_at__isnull=False),
+                name="application_decision_status",
             ),
         ]
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -119,13 +120,46 @@ def start_application(
     if not call_item.call.is_open(at):
         raise ValidationError(_("该申报批次当前不在受理期内。"))
     application = Application(
-        organization=organization, call_item=call_item, item=call_item.item, created_by=actor
+        organization=organization,
+        call_item=call_item,
+        item=call_item.item,
+        created_by=actor,
+        queue_opens_at=call_item.call.opens_at,
+        queue_item_order=call_item.item.sort_order,
     )
     application.facts = _clean_facts(application, facts or {})
     _name_shared_matter(application)
     application.save()
     StatusEvent.objects.create(application=application, status=Application.Status.DRAFT, actor=actor)
     return application
+
+
+def fill_queue_keys(applications: QuerySet, call_items: QuerySet) -> int:
+    """Copy each application's call opening and item order onto it (the approver queue's index, see
+    Application.queue_opens_at); one UPDATE. The model classes are passed in so that the data migration
+    runs the very same statement on its historical models."""
+    own = call_items.filter(pk=OuterRef("call_item_id"))
+    return applications.update(
+        queue_opens_at=Subquery(own.values("call__opens_at")[:1]),
+        queue_item_order=Subquery(own.values("item__sort_order")[:1]),
+    )
+
+
+def refresh_queue_keys(*, call=None, items=None) -> int:
+    """After a call's opening or an item's place changed: bring the copies of its applications in step."""
+    # Only the rows out of step: reloading an unchanged policy must write nothing.
+    stale = (
+        Q(queue_opens_at__isnull=True)
+        | Q(queue_item_order__isnull=True)
+        | ~Q(queue_opens_at=F("call_item__call__opens_at"))
+        | ~Q(queue_item_order=F("item__sort_order"))
+    )
+    applications = Application.objects.filter(stale)
+    if call is not None:
+        applications = applications.filter(call_item__call=call)
+    if items is not None:
+        applications = applications.filter(item__in=items)
+    return fill_queue_keys(applications, CallItem.objects.all())
 
 
 @transaction.atomic

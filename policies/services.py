@@ -175,6 +175,10 @@ def load_round(data: Mapping[str, Any], *, source_text: str = "") -> LoadResult:
         item_ids.add(item.id)
     _prune(PolicyItem.objects.filter(round=policy_round), item_ids, result, "政策项目")
     _prune(Article.objects.filter(round=policy_round), {a.id for a in articles.values()}, result, "条款")
+    # An item may have moved: the approver queue orders by a copy of its place (Application.queue_item_order).
+    from applications.services import refresh_queue_keys  # applications builds on policies: import late
+
+    refresh_queue_keys(items=PolicyItem.objects.filter(round=policy_round))
     return result
 
 

@@ -379,6 +379,9 @@ class PublicNotice(models.Model):
         related_name="corrections",
     )
     correction_number = models.PositiveSmallIntegerField(_("更正公示序号"), null=True, blank=True)
+    # Its lines are all written at publication and never added to (a withdrawn line stays listed): the
+    # number is kept here rather than counted over thousands of lines for every notice on the lists.
+    entry_count = models.PositiveIntegerField(_("项目数"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("公示")

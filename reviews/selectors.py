@@ -211,11 +211,22 @@ def active_assignments_q(prefix: str = "") -> Q:
     return ~Q(**{f"{prefix}status": Assignment.Status.CONFLICTED})
 
 
+def _in_assignment_queue(include_complete: bool) -> QuerySet[Application]:
+    queryset = Application.objects.filter(
+        status__in=(Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW)
+    )
+    if not include_complete:
+        # The state the assignment services keep (Application.short_of_reviewers, its own index), not
+        # the reviewers counted for every application in review: that cost a count over all of them.
+        queryset = queryset.filter(short_of_reviewers=True)
+    return queryset
+
+
 def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]:
     """Accepted applications and those under review, with `active_count` (reviewers not conflicted) and
     `required_count` (the call's number); by default only those short of reviewers. One query."""
-    queryset = (
-        Application.objects.filter(status__in=(Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW))
+    return (
+        _in_assignment_queue(include_complete)
         .annotate(
             # Subqueries, not a JOIN … GROUP BY over every application in review (issue 13).
             active_count=per_row(
@@ -229,9 +240,11 @@ def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]
         .select_related("organization", "item", "call_item__call")
         .order_by("accepted_at", "id")
     )
-    if not include_complete:
-        queryset = queryset.filter(active_count__lt=F("required_count"))
-    return queryset
+
+
+def assignment_queue_count(*, include_complete: bool = False) -> int:
+    """How many assignment_queue lists, from its index alone (the page's figures join the call)."""
+    return _in_assignment_queue(include_complete).count()
 
 
 def approver_application(pk: int) -> Application:
@@ -511,7 +524,10 @@ def decision_queue(
                 Override.objects.filter(application=OuterRef("pk"), status=Override.Status.PROPOSED)
             ),
         )
-        .order_by("-call_item__call__opens_at", "item__sort_order", "number", "id")
+        # Newest call first, items in the policy's order, then by number: the same order as
+        # (-call opens_at, item sort_order), read from the copies on the row so that the index
+        # application_decision_queue gives it without sorting every submitted application (issue 13).
+        .order_by("-queue_opens_at", "queue_item_order", "number", "id")
     )
     if call is not None:
         queryset = queryset.filter(call_item__call=call)

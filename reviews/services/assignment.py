@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -21,10 +22,12 @@ from accounts.models import User
 from accounts.roles import Role
 from applications import services as application_services
 from applications.models import Application
+from changning_ai.subqueries import per_row
 
 from .. import notifications, selectors
 from ..access import require_role
 from ..models import Assignment
+from ..selectors import active_assignments_q
 
 ASSIGNABLE = (Application.Status.ACCEPTED, Application.Status.UNDER_REVIEW)
 
@@ -45,6 +48,29 @@ def _places_left(application: Application) -> int:
     return max(0, required - selectors.active_assignment_count(application))
 
 
+def fill_shortfalls(applications: QuerySet, assignments: QuerySet) -> None:
+    """Bring Application.short_of_reviewers in step for `applications`: fewer standing reviewers than the
+    call's number. Writes only rows that change. The model classes come in as querysets so that the data
+    migration (reviews 0010) runs these very statements on its historical models."""
+    standing = per_row(assignments.filter(active_assignments_q()), "application", Count("pk"))
+    short = (
+        applications.model.objects.annotate(standing=standing)
+        .filter(standing__lt=F("call_item__call__reviewers_per_application"))
+        .values("pk")
+    )
+    applications.filter(short_of_reviewers=True).exclude(pk__in=short).update(short_of_reviewers=False)
+    applications.filter(short_of_reviewers=False, pk__in=short).update(short_of_reviewers=True)
+
+
+def _refresh_shortfall(application: Application) -> None:
+    fill_shortfalls(Application.objects.filter(pk=application.pk), Assignment.objects.all())
+
+
+def refresh_call_shortfalls(*, call) -> None:
+    """After the call's number of reviewers changed (in the admin)."""
+    fill_shortfalls(Application.objects.filter(call_item__call=call), Assignment.objects.all())
+
+
 def _create(
     application: Application, reviewers: Sequence[User], assigned_by, at: datetime
 ) -> list[Assignment]:
@@ -61,6 +87,7 @@ def _create(
         application_services.record_transition(
             application=application, status=Application.Status.UNDER_REVIEW, actor=assigned_by, note=note
         )
+    _refresh_shortfall(application)
     for assignment in created:
         notifications.reviewer_assigned(assignment)  # without the organisation's name
     return created
@@ -150,6 +177,8 @@ def declare_interest(
                 assigned_at=at,
             )
             notifications.reviewer_assigned(replacement)
+    if has_conflict:
+        _refresh_shortfall(application)
     if has_conflict and replacement is None and application.status in ASSIGNABLE:
         notifications.reviewer_shortfall(application, assignment)
     return Declaration(assignment, replacement)

@@ -115,6 +115,7 @@ def publish_notice(*, actor, call: Call, at: datetime | None = None) -> PublicNo
         ends_at=ends_at,
         corrects=corrected,
         correction_number=number,
+        entry_count=len(applications),  # one line per application, all written below
     )
     documents.notice_number(notice)  # the 文号, in the order of publication
     for application in applications:

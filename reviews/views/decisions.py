@@ -365,7 +365,6 @@ def notices(request: HttpRequest) -> HttpResponse:
         )
     ).order_by("-opens_at")
     rows = PublicNotice.objects.select_related("call").annotate(
-        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk")),
         pending_count=per_row(Objection.objects.filter(status="pending"), "entry__notice", Count("pk")),
     )
     return render(
@@ -458,9 +457,7 @@ def export_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def public_notices(request: HttpRequest) -> HttpResponse:
-    rows = PublicNotice.objects.select_related("call").annotate(
-        entry_count=per_row(NoticeEntry.objects.all(), "notice", Count("pk"))
-    )
+    rows = PublicNotice.objects.select_related("call")  # entry_count is stored at publication
     return render(request, "reviews/notice_public_list.html", {"notices": rows, "now": timezone.now()})
 
 

@@ -242,8 +242,9 @@ def staff_download(request: HttpRequest, pk: int, attachment_id: int) -> HttpRes
 @require_GET
 def assign_queue(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
-    applications = selectors.assignment_queue(include_complete=show_all)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.assignment_queue(include_complete=show_all), PAGE_SIZE)
+    paginator.count = selectors.assignment_queue_count(include_complete=show_all)  # no JOIN to count
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "reviews/assign_queue.html", {"page": page, "show_all": show_all})
 
 

@@ -124,6 +124,9 @@ def test_the_public_sees_the_notice_fields_and_nothing_personal(
     listing = client.get("/notices/")
     assert listing.status_code == 200
     assert notice.title in listing.content.decode()
+    # The number of lines, stored at publication (not counted over the lines for every visit).
+    assert notice.entry_count == notice.entries.count() == 2
+    assert "· 2 个项目" in listing.content.decode()
     response = client.get(f"/notices/{notice.pk}/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -177,7 +180,7 @@ def test_the_notice_lists_run_the_same_queries_for_1_and_for_2_notices(
     first = services.publish_notice(actor=dora, call=call)
     client.get("/notices/")  # warm up
     approver_client.get("/review/notices/")
-    # the public list: the notices with their call and line count (a per-row subquery) — one query
+    # the public list: the notices with their call (the line count is stored on the notice) — one query
     with django_assert_num_queries(1) as public:
         client.get("/notices/")
     with CaptureQueriesContext(connection) as staff:

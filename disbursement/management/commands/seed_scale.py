@@ -44,6 +44,7 @@ from disbursement.models import (
 )
 from policies.models import PolicyRound
 from reviews.models import Assignment, Decision, IntakeCheck, NoticeEntry, PublicNotice, Score
+from reviews.services.assignment import fill_shortfalls
 
 S = Application.Status
 BATCH = 5000
@@ -278,6 +279,8 @@ class Command(OneLineErrorCommand):
                 organization=self.orgs[org_index],
                 call_item=call_item,
                 item_id=call_item.item_id,
+                queue_opens_at=call.opens_at,  # as start_application sets them
+                queue_item_order=call_item.item.sort_order,
                 created_by=self.org_users[org_index],
                 status=status,
                 matter_type=Application.MatterType.PROJECT,
@@ -411,6 +414,8 @@ class Command(OneLineErrorCommand):
                 )
         IntakeCheck.objects.bulk_create(checks, batch_size=BATCH)
         assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+        # bulk_create passes the assignment service by: the queue's "short of reviewers" state as it keeps it.
+        fill_shortfalls(Application.objects.all(), Assignment.objects.all())
         Decision.objects.bulk_create(decisions, batch_size=BATCH)
         scores = []
         for a in assignments:
@@ -441,6 +446,7 @@ class Command(OneLineErrorCommand):
                     published_at=self.now - timedelta(days=1) if open_now else at,
                     ends_at=self.now + timedelta(days=6) if open_now else at + timedelta(days=7),
                     closed_at=None if open_now else at + timedelta(days=8),
+                    entry_count=len(chunk),  # as publish_notice stores it
                 )
                 for app in chunk:
                     item = items[app.item_id]
