@@ -73,6 +73,35 @@ def test_a_windows_executable_renamed_pdf_is_refused_and_nothing_is_saved(client
     assert stored_files(private_files) == []
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-1.4\n",  # the header alone
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",  # no cross-reference table, no catalog
+        PDF[: len(PDF) // 2],  # a real PDF cut in half
+        b"%PDF-1.7\n<script>alert(1)</script>\n%%EOF\n",
+    ],
+)
+def test_a_file_that_only_starts_like_a_pdf_is_refused_and_nothing_is_saved(
+    client, alice, call, private_files, content
+):
+    application = draft(alice, call)
+    client.force_login(alice)
+    response = upload(client, application, "project_plan", pdf("方案.pdf", content), follow=True)
+    assert "文件“方案.pdf”以 PDF 开头,但无法作为 PDF 打开" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert stored_files(private_files) == []
+
+
+def test_a_pdf_that_refuses_to_parse_is_refused_in_english_too(client, alice, call):
+    application = draft(alice, call)
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = upload(client, application, "project_plan", pdf("plan.pdf", b"%PDF-1.4\n"), follow=True)
+    assert "“plan.pdf” starts like a PDF but cannot be opened as one" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
 def test_a_file_over_the_limit_is_refused_and_nothing_is_saved(client, alice, call, settings, private_files):
     settings.MATERIAL_MAX_BYTES = 1024 * 1024  # 1 MB keeps the test fast; the default is below
     application = draft(alice, call)
