@@ -77,7 +77,7 @@ def _check_parses_as_pdf(upload: UploadedFile) -> None:
         reader = PdfFileReader(upload, strict=False)
         # An encrypted PDF's objects cannot be read without its password; its xref and trailer parsed.
         pages = 1 if reader.encrypted else int(reader.root["/Pages"]["/Count"])
-    except Exception:  # noqa: BLE001 — whatever the parser trips on, the file is not a readable PDF
+    except Exception:  # whatever the parser trips on, the file is not a readable PDF
         pages = 0
     finally:
         upload.seek(0)

@@ -57,7 +57,7 @@ def connect(role: str) -> psycopg.Connection:
 def trail(app_role, time_machine) -> list[AuditRecord]:
     old = [services.record("login", detail=f"旧记录{n}") for n in range(3)]
     time_machine.move_to(NOW, tick=False)
-    return old + [services.record("login", detail="新记录")]
+    return [*old, services.record("login", detail="新记录")]
 
 
 @pytest.mark.parametrize(
@@ -104,8 +104,8 @@ def test_the_function_deletes_only_what_an_archive_row_describes_and_only_past_r
     time_machine.move_to(datetime(2030, 1, 1, tzinfo=SHANGHAI), tick=False)
     services.record("login", detail="保存期内的记录")  # recent by the database's own clock
     forged = (
-        "INSERT INTO audit_auditarchive (first_seq, last_seq, last_hash, record_count, file_name, file_sha256, "
-        "created_at) VALUES (1, 6, 'x', 6, 'forged.jsonl.gz', 'x', now())"
+        "INSERT INTO audit_auditarchive (first_seq, last_seq, last_hash, record_count, file_name, "
+        "file_sha256, created_at) VALUES (1, 6, 'x', 6, 'forged.jsonl.gz', 'x', now())"
     )
     with connect(app_role) as app, app.cursor() as cursor:
         with pytest.raises(psycopg.errors.RaiseException, match="no audit archive"):

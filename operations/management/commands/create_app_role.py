@@ -71,7 +71,8 @@ class Command(OneLineErrorCommand):
             with acting_as(label=LABEL):
                 services.record("db.app_role", detail=f"应用程序数据库角色 {role}(审计记录只可读取和追加)")
         self.stdout.write(
-            f"角色 {role} 已就绪:可登录数据库 {database},审计记录只可读取和追加,归档只能通过 audit_archive_delete。"
+            f"角色 {role} 已就绪:可登录数据库 {database},审计记录只可读取和追加,"
+            "归档只能通过 audit_archive_delete。"
         )
 
     @staticmethod
@@ -87,7 +88,8 @@ class Command(OneLineErrorCommand):
             sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(name),
             sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
             sql.SQL(
-                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
             ).format(name),
             sql.SQL(
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}"
