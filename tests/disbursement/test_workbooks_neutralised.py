@@ -43,7 +43,9 @@ def cells_of(response) -> list:
 
 def shown_neutralised(planted: str, texts: set[str]) -> bool:
     # A leading apostrophe is Excel's "this is text"; XML reads a stored CR back as LF.
-    return "'" + planted in texts or "'" + planted.replace("\r", "\n") in texts
+    # (The audit trail names an organisation with its USCC after the name.)
+    shown = ("'" + planted, "'" + planted.replace("\r", "\n"))
+    return any(text.startswith(shown) for text in texts)
 
 
 def test_no_workbook_the_portal_produces_holds_a_formula_whatever_was_typed(
