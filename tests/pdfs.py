@@ -32,6 +32,18 @@ def pdf_bytes(note: str = "") -> bytes:
     return bytes(out)
 
 
+def pdf_of_size(size: int) -> bytes:
+    """A real PDF of exactly `size` bytes (a test of the upload limit): the page's text fills it. Bytes
+    appended after %%EOF would not do — a reader looks for the trailer near the end."""
+    fill = size - len(pdf_bytes())
+    while fill >= 0:
+        content = pdf_bytes("0" * fill)
+        if len(content) == size:
+            return content
+        fill -= len(content) - size  # the digits of /Length and of the offsets grow with the text
+    raise ValueError(f"no PDF of {size} bytes")
+
+
 PDF = pdf_bytes()
 
 
