@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit import archive as archiving
@@ -138,3 +138,23 @@ def test_archiving_as_the_app_role_goes_through_the_function_and_the_chain_verif
     capsys.readouterr()
     call_command("verify_audit")  # exits 1 on a broken chain
     assert "审计链完整:已校验 2 条记录" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("role", "stdin", "message"),
+    [
+        ("Bad-Name", "", "角色名“Bad-Name”无效"),
+        ("postgres", "", "是运行本命令(表的所有者)的角色"),  # the owner (and a superuser) here
+        ("changning_app_short", "short\n", "密码至少 16 个字符"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_creates_no_role(monkeypatch, role, stdin, message):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    options = {"password_stdin": True} if stdin else {}
+    with pytest.raises(CommandError) as refused:
+        call_command("create_app_role", role=role, **options)
+    assert refused.value.returncode == 2 and message in str(refused.value)
+    assert "\n" not in str(refused.value)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role.lower()])
+        assert cursor.fetchone()[0] == (1 if role == "postgres" else 0)
