@@ -1,9 +1,10 @@
 """Issue 14, finding 6: no session can lift the append-only trigger by setting a flag.
 
 Before, any session could `SET LOCAL audit.allow_archive = 'on'` and then delete audit records. Now:
-- the trigger refuses UPDATE and DELETE unless the statement runs with the privileges of the table's owner
-  *and* inside `audit_archive_delete` (which sets the transaction-local flag audit.archiving itself). The
-  owner could drop the trigger anyway; everyone else cannot get through it at all;
+- the trigger refuses UPDATE always, and DELETE unless the statement runs with the privileges of the
+  table's owner *and* the transaction-local flag audit.archiving is on — which `audit_archive_delete` sets
+  around its own DELETE. The owner could set the flag, or drop the trigger, anyway; every other role (the
+  application's included) cannot get through it whatever it sets;
 - `audit_archive_delete(first_seq, last_seq)` is SECURITY DEFINER, owned by the table's owner, and the only
   way the application removes records: only a range an AuditArchive row already describes, and only records
   older than the retention period by the database's own clock. EXECUTE is revoked from PUBLIC; the
