@@ -69,7 +69,9 @@ def _check_parses_as_pdf(upload: UploadedFile) -> None:
     """Issue 14, finding 7: a file that starts with "%PDF" is not yet a PDF. pyHanko's reader (already a
     runtime dependency, for signing) parses the cross-reference table and trailer and we follow the catalog
     to the page tree's count. The cost is bounded: the file is at most MATERIAL_MAX_BYTES (checked above),
-    and only the xref, the catalog and the page tree's root are read — never the pages' content."""
+    only the xref, the catalog and the page tree's root are read — never the pages' content — and pyHanko's
+    decode limits for untrusted input (DecodeLimits(), its default since 0.38) refuse a compressed stream
+    that would inflate far beyond its size (an object-stream "bomb")."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     upload.seek(0)
