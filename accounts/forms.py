@@ -143,6 +143,18 @@ class UnlockRequestForm(AccessibleFormMixin, forms.Form):
     username = forms.CharField(label=_("手机号或邮箱"), max_length=254)
 
 
+class UnlockCodeForm(AccessibleFormMixin, forms.Form):
+    """A locked owner with a second factor lifts the lock with a code of their authenticator app."""
+
+    username = forms.CharField(label=_("手机号或邮箱"), max_length=254)
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=20,
+        help_text=_("身份验证器 App 显示的 6 位数字,或一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false", "size": 12}),
+    )
+
+
 class EmailPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -86,6 +86,7 @@ urlpatterns = [
     path("2fa/disable/", security_views.two_factor_disable, name="two_factor_disable"),
     path("reauth/", security_views.reauth, name="reauth"),
     path("unlock/", security_views.unlock_request, name="unlock_request"),
+    path("unlock/code/", security_views.unlock_code, name="unlock_code"),  # before the token's pattern
     path("unlock/<str:token>/", security_views.unlock_confirm, name="unlock_confirm"),
     path("organization/", views.organization, name="organization"),
     path("organization/new/", views.organization_create, name="organization_create"),

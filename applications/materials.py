@@ -39,7 +39,10 @@ def sniff(upload: UploadedFile) -> str:
     upload.seek(0)
     kind = filetype.guess(head)
     mime = kind.mime if kind else ""
-    if mime in ("application/pdf", "image/jpeg", "image/png"):
+    if mime == "application/pdf":
+        _check_parses_as_pdf(upload)
+        return mime
+    if mime in ("image/jpeg", "image/png"):
         return mime
     if head.startswith(b"PK\x03\x04") and _is_ofd(upload):
         _check_unpacked_size(upload)
@@ -60,6 +63,32 @@ def _is_ofd(upload: UploadedFile) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+def _check_parses_as_pdf(upload: UploadedFile) -> None:
+    """Issue 14, finding 7: a file that starts with "%PDF" is not yet a PDF. pyHanko's reader (already a
+    runtime dependency, for signing) parses the cross-reference table and trailer and we follow the catalog
+    to the page tree's count. The cost is bounded: the file is at most MATERIAL_MAX_BYTES (checked above),
+    only the xref, the catalog and the page tree's root are read — never the pages' content — and pyHanko's
+    decode limits for untrusted input (DecodeLimits(), its default since 0.38) refuse a compressed stream
+    that would inflate far beyond its size (an object-stream "bomb")."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    upload.seek(0)
+    try:
+        reader = PdfFileReader(upload, strict=False)
+        # An encrypted PDF's objects cannot be read without its password; its xref and trailer parsed.
+        pages = 1 if reader.encrypted else int(reader.root["/Pages"]["/Count"])
+    except Exception:  # whatever the parser trips on, the file is not a readable PDF
+        pages = 0
+    finally:
+        upload.seek(0)
+    if pages < 1:
+        raise ValidationError(
+            _("文件“%(name)s”以 PDF 开头,但无法作为 PDF 打开(文件已损坏或不完整),请重新导出后上传。")
+            % {"name": upload.name},
+            code="bad_pdf",
+        )
 
 
 # An OFD is a ZIP: whoever opens it (a reviewer's reader, a later conversion) unpacks it. What it unpacks

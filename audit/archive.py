@@ -9,8 +9,9 @@ at least settings.AUDIT_RETENTION_DAYS ago), and:
 3. reads the file back and checks every hash and link, and that it holds exactly the records read;
 4. in one transaction, under the chain's head lock: checks the rows are still exactly those, records an
    AuditArchive row (first/last seq, last hash, count, file name, the file's SHA-256), deletes those rows with
-   raw SQL — the ORM refuses by design, and on PostgreSQL the trigger lets a DELETE through only after
-   `SET LOCAL audit.allow_archive = 'on'` — and appends an "audit.archive" record.
+   raw SQL — the ORM refuses by design; on PostgreSQL through `audit_archive_delete`, a SECURITY DEFINER
+   function of the table's owner and the only DELETE the trigger lets through (audit 0005) — and appends an
+   "audit.archive" record.
 If anything fails before the transaction commits, nothing is deleted.
 
 The first record left in the database links to the archive's last hash, so `verify_audit` still passes
@@ -305,12 +306,13 @@ def archive_before(cutoff: datetime, *, directory: Path | str | None = None) -> 
         )
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL audit.allow_archive = 'on'")
-            cursor.execute(_delete_sql(), [first_seq, last_seq])
-            deleted = cursor.rowcount
-            if connection.vendor == "postgresql":
-                # Only this DELETE was meant to pass the trigger; the rest of the transaction is as usual.
-                cursor.execute("SET LOCAL audit.allow_archive = 'off'")
+                # The application's role may not delete audit rows at all: the function, owned by the table's
+                # owner, deletes only the range the AuditArchive row just written describes (audit 0005).
+                cursor.execute("SELECT audit_archive_delete(%s, %s)", [first_seq, last_seq])
+                deleted = cursor.fetchone()[0]
+            else:
+                cursor.execute(_delete_sql(), [first_seq, last_seq])
+                deleted = cursor.rowcount
         if deleted != count:
             raise ArchiveError(f"应删除 {count} 条记录,实际 {deleted} 条;已回滚,未删除任何记录。")
         services.record(

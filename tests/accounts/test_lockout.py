@@ -253,3 +253,69 @@ def test_the_break_glass_command_lifts_the_lock_and_is_recorded(client, clock, w
     with pytest.raises(CommandError) as refused:
         call_command("unlock_account", "no-such-user")
     assert refused.value.returncode == 2 and "没有用户名为“no-such-user”的账户" in str(refused.value)
+
+
+# ---- the owner unlocks with the second factor (issue 14, finding 2)
+
+
+def app_code(user) -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get_or_create(user=user, name="手机", defaults={"confirmed": True})[0]
+    return f"{totp(device.bin_key, step=30, t0=0, digits=6):06d}"
+
+
+def test_the_lock_page_offers_unlocking_with_the_second_factor(client, clock, wang):
+    fail(client, "wang@example.com", 5)
+    page = log_in(client, "wang@example.com", PASSWORD).content.decode()
+    assert 'href="/accounts/unlock/code/"' in page and "用两步验证码解锁" in page
+    form = client.get("/accounts/unlock/code/")
+    assert form.status_code == 200 and 'autocomplete="one-time-code"' in form.content.decode()
+
+
+def test_a_locked_owner_unlocks_with_a_code_of_their_app_and_logs_in(client, clock, wang):
+    code = app_code(wang)
+    fail(client, "wang@example.com", 5)
+    assert log_in(client, "wang@example.com", PASSWORD).status_code == 403
+    response = client.post("/accounts/unlock/code/", {"username": "138 1234 5678", "code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == URL and "账户已解锁,请重新登录" in response.content.decode()
+    record = AuditRecord.objects.filter(action="account_unlocked").latest("seq")
+    assert record.user_id == wang.pk and "本人通过两步验证码" in record.detail
+    assert log_in(client, "wang@example.com", PASSWORD).status_code == 302  # the password still needed
+    assert logged_in_as(client) == str(wang.pk)
+
+
+@pytest.mark.parametrize("who", ["wrong code", "no device", "unknown account"])
+def test_a_wrong_code_no_device_or_unknown_account_unlock_nothing_with_one_answer(client, clock, wang, who):
+    code = app_code(wang)
+    if who == "no device":
+        wang.totpdevice_set.all().delete()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    identifier = "nobody@example.com" if who == "unknown account" else "wang@example.com"
+    fail(client, "wang@example.com", 5)
+    response = client.post(
+        "/accounts/unlock/code/", {"username": identifier, "code": code if who != "wrong code" else wrong}
+    )
+    assert response.status_code == 400
+    assert "无法解锁:账号或验证码不正确,或该账户未启用两步验证。" in response.content.decode()
+    assert log_in(client, "wang@example.com", PASSWORD).status_code == 403  # still locked
+    assert not AuditRecord.objects.filter(action="account_unlocked").exists()
+    refused = AuditRecord.objects.get(action="unlock_code")
+    assert refused.result == AuditRecord.Result.FAILURE and refused.username == identifier
+
+
+def test_unlocking_with_a_code_is_rate_limited_per_account(client, clock, wang):
+    app_code(wang)
+    for _ in range(5):
+        response = client.post("/accounts/unlock/code/", {"username": "138 1234 5678", "code": "000000"})
+        assert response.status_code == 400
+    # Even the right code, from another address, is not tried once the account's five an hour are used.
+    response = client.post(
+        "/accounts/unlock/code/",
+        {"username": "wang@example.com", "code": app_code(wang)},
+        REMOTE_ADDR="10.9.9.9",
+    )
+    assert response.status_code == 429
+    assert AuditRecord.objects.filter(action="ratelimit").exists()
+    assert not AuditRecord.objects.filter(action="account_unlocked").exists()

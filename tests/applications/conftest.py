@@ -21,13 +21,14 @@ from applications import services
 from applications.models import Application, Attachment, Call, CallItem
 from policies.models import PolicyItem
 from tests.factories import UserFactory
+from tests.pdfs import pdf_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
 CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=SHANGHAI)
 DURING = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real one-page PDF: uploads must parse (issue 14)
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
 )

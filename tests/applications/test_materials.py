@@ -1,5 +1,7 @@
 """Uploading, removing and downloading materials: checked by content, size-limited, never served inline."""
 
+import time
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,66 @@ def test_a_windows_executable_renamed_pdf_is_refused_and_nothing_is_saved(client
     assert "文件“方案.pdf”不是 PDF、JPG、PNG、OFD 格式" in response.content.decode()
     assert not Attachment.objects.exists()
     assert stored_files(private_files) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-1.4\n",  # the header alone
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",  # no cross-reference table, no catalog
+        PDF[: len(PDF) // 2],  # a real PDF cut in half
+        b"%PDF-1.7\n<script>alert(1)</script>\n%%EOF\n",
+    ],
+)
+def test_a_file_that_only_starts_like_a_pdf_is_refused_and_nothing_is_saved(
+    client, alice, call, private_files, content
+):
+    application = draft(alice, call)
+    client.force_login(alice)
+    response = upload(client, application, "project_plan", pdf("方案.pdf", content), follow=True)
+    assert "文件“方案.pdf”以 PDF 开头,但无法作为 PDF 打开" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert stored_files(private_files) == []
+
+
+def test_a_pdf_whose_catalog_sits_in_a_compression_bomb_is_refused_quickly(client, alice, call):
+    """50 KB that inflate to 48 MB when the page count is read: pyHanko's decode limits stop it."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter(stream_xrefs=True)
+    writer.insert_page(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Page"),
+                generic.NameObject("/MediaBox"): generic.ArrayObject(
+                    [generic.NumberObject(n) for n in (0, 0, 595, 842)]
+                ),
+            }
+        )
+    )
+    packed = writer.prepare_object_stream(compress=True)
+    writer.add_object(generic.TextStringObject("A" * (48 * 1024 * 1024)), obj_stream=packed)
+    writer.root["/Pages"]["/Count"] = writer.add_object(generic.NumberObject(1), obj_stream=packed)
+    buffer = BytesIO()
+    writer.write(buffer)
+    assert len(buffer.getvalue()) < 100_000
+    application = draft(alice, call)
+    client.force_login(alice)
+    started = time.perf_counter()
+    response = upload(client, application, "project_plan", pdf("炸弹.pdf", buffer.getvalue()), follow=True)
+    assert time.perf_counter() - started < 5
+    assert "文件“炸弹.pdf”以 PDF 开头,但无法作为 PDF 打开" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_a_pdf_that_refuses_to_parse_is_refused_in_english_too(client, alice, call):
+    application = draft(alice, call)
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = upload(client, application, "project_plan", pdf("plan.pdf", b"%PDF-1.4\n"), follow=True)
+    assert "“plan.pdf” starts like a PDF but cannot be opened as one" in response.content.decode()
+    assert not Attachment.objects.exists()
 
 
 def test_a_file_over_the_limit_is_refused_and_nothing_is_saved(client, alice, call, settings, private_files):

@@ -15,12 +15,13 @@ from applications import services
 from applications.models import Application, ApplicationRevision, Call, CallItem
 from applications.selectors import application_quote
 from policies.models import PolicyItem
+from tests.pdfs import pdf_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI)
 CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=SHANGHAI)
 DURING = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def _uscc(n: int) -> str:

@@ -20,6 +20,7 @@ from disbursement.models import Award, Budget, Installment, YearlyClaim
 from disbursement.tasks import yearly_claim_windows
 from policies import rules
 from policies.models import PolicyItem
+from tests.pdfs import pdf_bytes, pdf_upload
 
 from .conftest import SHANGHAI, confirmed_budget, login, pay, recognised_award
 
@@ -29,7 +30,7 @@ C = YearlyClaim.Status
 
 
 def proof(name: str = "rent.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n% rent invoice\n", content_type="application/pdf")
+    return pdf_upload(name, pdf_bytes("rent invoice"))
 
 
 def at(year: int, month: int, day: int) -> datetime:

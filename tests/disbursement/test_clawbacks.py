@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from applications.selectors import application_quote
 from disbursement import services
 from disbursement.models import Award, Budget, Clawback, Installment
 from tests.applications.conftest import draft
+from tests.pdfs import pdf_upload
 
 from .conftest import DURING, SHANGHAI, confirmed_budget, pay, recognised_award, yuan
 
@@ -192,7 +192,7 @@ def claim_year(award, year, rent, *, actor, checker, when):
         annual_rent=rent,
         office_confirmed=True,
         office_address="上海市长宁区长宁路 1 号",
-        rent_proof=SimpleUploadedFile("rent.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+        rent_proof=pdf_upload("rent.pdf"),
         at=when,
     )
     return services.accept_claim(actor=checker, claim=claim, at=when).installment

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from disbursement import services
@@ -22,6 +21,7 @@ from tests.disbursement.payment_support import (
     bank,
     due_installment,
 )
+from tests.pdfs import pdf_upload
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
 
@@ -233,7 +233,7 @@ def test_paying_the_first_of_three_years_leaves_the_award_open(call, alice, org_
             annual_rent="600000.02",
             office_confirmed=True,
             office_address="上海市长宁区长宁路 1 号",
-            rent_proof=SimpleUploadedFile("rent.pdf", b"%PDF-1.4\n", content_type="application/pdf"),
+            rent_proof=pdf_upload("rent.pdf"),
         ),
     ).installment
     assert first.amount_fen == 300_000_01

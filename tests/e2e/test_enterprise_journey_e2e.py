@@ -21,6 +21,7 @@ from accounts.models import Organization, User
 from accounts.roles import Role
 from applications.models import Application, Call, CallItem
 from policies.models import PolicyItem
+from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -37,29 +38,6 @@ USCC = USCC_BODY + uscc.calc_check_digit(USCC_BODY)
 PROJECT = "工业质检视觉大模型研发"
 NUMBER = re.compile(r"CNAI-2025-7\.1-\d{5}")
 ON_THE_DAY = re.compile(r"^2025-04-01 10:\d\d:\d\d$")
-
-
-def minimal_pdf(text: str) -> bytes:
-    """A real one-page PDF (header, objects, cross-reference table, trailer), a few hundred bytes."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body = b"%PDF-1.4\n"
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n%s\nendobj\n" % (number, content)
-    xref = len(body)
-    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return body
 
 
 @pytest.fixture
@@ -172,7 +150,7 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
     assert len(required) >= 3  # the two common materials and 7.1's own
     for material in required:
         path = tmp_path / f"{material.name}.pdf"
-        path.write_bytes(minimal_pdf(material.code))
+        path.write_bytes(pdf_bytes(material.code))
         file_input = page.get_by_label(f"上传“{material.name}”")
         file_input.set_input_files(path)
         upload_form = page.locator("form.upload-form").filter(has=file_input)

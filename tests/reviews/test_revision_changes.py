@@ -5,7 +5,8 @@ import pytest
 
 from applications import services as app_services
 from reviews import selectors, services
-from tests.applications.conftest import PDF, pdf, submitted
+from tests.applications.conftest import pdf, submitted
+from tests.pdfs import pdf_bytes
 from tests.reviews.decision_support import *  # noqa: F403 (fixtures)
 from tests.reviews.decision_support import decide_url
 
@@ -37,7 +38,7 @@ def resubmitted(alice, carol, call):
         actor=alice,
         application=application,
         material_code=material.code,
-        upload=pdf("立项批复.pdf", PDF + b"%v2"),
+        upload=pdf("立项批复.pdf", pdf_bytes("v2")),
     )
     app_services.submit_application(actor=alice, application=application)
     application.refresh_from_db()

@@ -275,6 +275,16 @@ def _(cast):
     return Form(None, reverse("accounts:unlock_request"), {"username": value(cast.alice.email)}, [User])
 
 
+@form("accounts:unlock_code")
+def _(cast):
+    return Form(
+        None,
+        reverse("accounts:unlock_code"),
+        {"username": value(cast.alice.email), "code": value("123456")},
+        [User],
+    )
+
+
 @form("accounts:password_reset_confirm")
 def _(cast):
     user = cast.alice

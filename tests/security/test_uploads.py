@@ -18,6 +18,7 @@ from django.urls import reverse
 from applications.models import Attachment
 from tests.applications import conftest as enterprise
 from tests.applications.conftest import PDF, PNG, draft
+from tests.pdfs import pdf_of_size
 
 # The enterprise tests' fixtures (module attributes, so pytest finds them).
 call = enterprise.call
@@ -74,7 +75,7 @@ def test_one_byte_over_the_limit_is_refused_and_the_limit_itself_accepted(client
     settings.MATERIAL_MAX_BYTES = 4096
     application = draft(alice, call)
     client.force_login(alice)
-    at_limit = PDF + b"0" * (4096 - len(PDF))
+    at_limit = pdf_of_size(4096)
     assert "超过" in upload(client, application, "大.pdf", at_limit + b"0").content.decode()
     assert not Attachment.objects.exists()
     upload(client, application, "刚好.pdf", at_limit)

@@ -40,6 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from policies import documents as policies_documents
+from tests.pdfs import pdf_bytes
 from tests.security import url_table
 from tests.security.world import ROLES, World
 
@@ -207,7 +208,7 @@ class _PrintedPdf:
         return self
 
     def write_pdf(self, *args, **kwargs) -> bytes:
-        return b"%PDF-1.4 matrix\n%%EOF\n"
+        return pdf_bytes("matrix")
 
 
 @pytest.fixture

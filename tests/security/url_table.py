@@ -99,6 +99,7 @@ accounts:password_reset_done            200
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        200
 accounts:unlock_request                 200
+accounts:unlock_code                    200
 accounts:unlock_confirm                 400
 accounts:organization                   L     200   200   200   200   200   200   200   200   200   200   200
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
@@ -356,6 +357,7 @@ accounts:password_reset_done            405
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        405
 accounts:unlock_request                 400
+accounts:unlock_code                    400
 accounts:unlock_confirm                 400
 accounts:organization                   L     405   405   405   405   405   405   405   405   405   405   405
 accounts:organization_create            L     >org  >org  200   200   200   200   200   200   200   200   200
