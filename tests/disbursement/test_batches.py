@@ -376,6 +376,30 @@ def test_the_new_batch_page_filters_by_organisation(client, three_due, fay):
     assert three_due[1].award.application.number in html and three_due[2].award.application.number in html
 
 
+def test_the_new_batch_page_lists_organisations_by_name_and_follows_a_rename(
+    client, three_due, fay, alice, org_a, bob, org_b
+):
+    """The page sorts by the installments' copy of the name (an index serves it, issue 13); renaming an
+    organisation moves its installments with it."""
+    from accounts import services as accounts
+
+    def order() -> list[int]:
+        html = login(client, fay).get(NEW).content.decode()
+        return [int(pk) for pk in re.findall(r'name="installments" value="(\d+)"', html)]
+
+    of_a, of_b = three_due[0].pk, {three_due[1].pk, three_due[2].pk}
+    accounts.update_organization(actor=alice, organization=org_a, name="B 甲公司")
+    accounts.update_organization(actor=bob, organization=org_b, name="A 乙公司")
+    shown = order()
+    assert set(shown[:2]) == of_b and shown[2] == of_a
+    accounts.update_organization(actor=bob, organization=org_b, name="C 乙公司")
+    shown = order()
+    assert shown[0] == of_a and set(shown[1:]) == of_b
+    assert set(
+        Installment.objects.filter(award__organization=org_b).values_list("organization_name", flat=True)
+    ) == {"C 乙公司"}
+
+
 def test_all_matching_the_filter_go_into_the_batch_by_query(client, three_due, fay, monkeypatch):
     from disbursement.views import payments
 
@@ -443,7 +467,7 @@ def test_the_batch_page_shows_the_rest_on_page_2_with_the_whole_total(
 ):
     from disbursement.views import payments
 
-    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    monkeypatch.setattr(payments, "BATCH_LINES_PAGE_SIZE", 2)
     batch = approved_batch(three_due, officer=fay, approver=frank)
     login(client, fay)
     first = client.get(detail(batch)).content.decode()

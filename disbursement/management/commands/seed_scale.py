@@ -515,6 +515,7 @@ class Command(OneLineErrorCommand):
                 installments.append(
                     Installment(
                         award=award,
+                        organization_name=award.application.organization.name,
                         number=number,
                         year=year if number == 1 else min(year + 1, self.now.year + 1),
                         amount_fen=amount,
