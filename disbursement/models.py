@@ -282,8 +282,6 @@ class Installment(models.Model):
                 condition=Q(status="due", batch__isnull=True),
                 name="installment_due_by_name",
             ),
-            # A batch's count and sum (the batch list, the batch page) read from the index alone.
-            models.Index(fields=["batch", "amount_fen"], name="installment_batch_amount"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["award", "number"], name="installment_unique_number"),
@@ -376,6 +374,11 @@ class PaymentBatch(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
+    # The installments in the batch and their sum, kept by the services under the batch's row lock whenever
+    # one enters or leaves it (services.payments._recount): the batch list and page show them without
+    # reading a batch's 500–1,000 installments (issue 13).
+    installment_count = models.PositiveIntegerField(_("笔数"), default=0, editable=False)
+    total_fen = models.PositiveBigIntegerField(_("金额合计"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("拨付批次")

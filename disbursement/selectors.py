@@ -334,16 +334,9 @@ def bank_history(organization: Organization) -> list[BankAccount]:
 
 
 def finance_batches():
-    """Batches, newest first, each with its number of installments and their sum (computed for the page's
-    rows only, see changning_ai.subqueries). One query, and the paginator's count."""
-    return (
-        PaymentBatch.objects.select_related("prepared_by", "approved_by")
-        .annotate(
-            installment_count=per_row(Installment.objects.all(), "batch", Count("pk")),
-            total_fen=per_row(Installment.objects.all(), "batch", Sum("amount_fen")),
-        )
-        .order_by("-created_at", "-pk")
-    )
+    """Batches, newest first (the index batch_list_order), with their stored count and sum
+    (PaymentBatch.installment_count, total_fen). One query, and the paginator's count."""
+    return PaymentBatch.objects.select_related("prepared_by", "approved_by").order_by("-created_at", "-pk")
 
 
 def batch_for(pk: int) -> PaymentBatch:
@@ -373,9 +366,9 @@ def batch_installments(batch: PaymentBatch) -> QuerySet[Installment]:
 
 
 def batch_totals(batch: PaymentBatch) -> dict[str, int]:
-    """The batch's number of installments and their sum, whatever page the batch page shows. One query."""
-    totals = Installment.objects.filter(batch=batch).aggregate(count=Count("id"), total_fen=Sum("amount_fen"))
-    return {"count": totals["count"], "total_fen": totals["total_fen"] or 0}
+    """The batch's number of installments and their sum, whatever page the batch page shows: stored on the
+    batch by the services (no query)."""
+    return {"count": batch.installment_count, "total_fen": batch.total_fen}
 
 
 def batch_lines(batch: PaymentBatch, installments=None) -> list[BatchLine]:

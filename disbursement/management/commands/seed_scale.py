@@ -558,6 +558,9 @@ class Command(OneLineErrorCommand):
                     batched[start : start + 1000],
                 )
             )
+        for batch, members in plan:  # what services.payments keeps on a batch
+            batch.installment_count = len(members)
+            batch.total_fen = sum(i.amount_fen for i in members)
         PaymentBatch.objects.bulk_create(batches, batch_size=BATCH)
         records = []
         for batch, members in plan:
