@@ -78,10 +78,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-DUE_PAGE_SIZE = 100
-BATCH_PAGE_SIZE = 100
-# The batch page shows 50 lines and 50 payment records at a time: rendering a row (account, award, state,
-# the officer's two forms) costs more than reading it, and 100 of each kept the page above 150 ms (issue 13).
+# Rows per page. Once the queries read an index, what a list page costs is rendering its rows (issue 13:
+# 100 batches took 150 ms to render, 100 due installments or 100 batch lines more): the batch list shows the
+# 25 newest batches, batch creation 50 due installments (and "all matching" takes the rest by query), the
+# batch page 50 lines and 50 payment records.
+DUE_PAGE_SIZE = 50
+BATCH_PAGE_SIZE = 25
 BATCH_LINES_PAGE_SIZE = 50
 
 
