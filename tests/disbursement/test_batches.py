@@ -377,22 +377,33 @@ def test_the_new_batch_page_filters_by_organisation(client, three_due, fay):
 
 
 def test_the_new_batch_page_lists_organisations_by_name_and_follows_a_rename(
-    client, three_due, fay, alice, org_a, bob, org_b
+    client, three_due, fay, alice, org_a, bob, org_b, carol
 ):
-    """The page sorts by the installments' copy of the name (an index serves it, issue 13); renaming an
-    organisation moves its installments with it."""
-    from accounts import services as accounts
+    """The page sorts by the installments' copy of the name (an index serves it, issue 13); a rename, which
+    takes effect when 区科委 verifies the new licence (issue 14), moves the organisation's installments."""
+    from accounts import identity
+    from tests.pdfs import pdf_upload
 
     def order() -> list[int]:
         html = login(client, fay).get(NEW).content.decode()
         return [int(pk) for pk in re.findall(r'name="installments" value="(\d+)"', html)]
 
+    def rename(admin, organization, name: str) -> None:
+        identity.submit_identity(
+            actor=admin,
+            organization=organization,
+            licence=pdf_upload("营业执照.pdf"),
+            letter=None,
+            new_name=name,
+        )
+        identity.verify_identity(actor=carol, organization=organization)
+
     of_a, of_b = three_due[0].pk, {three_due[1].pk, three_due[2].pk}
-    accounts.update_organization(actor=alice, organization=org_a, name="B 甲公司")
-    accounts.update_organization(actor=bob, organization=org_b, name="A 乙公司")
+    rename(alice, org_a, "B 甲公司")
+    rename(bob, org_b, "A 乙公司")
     shown = order()
     assert set(shown[:2]) == of_b and shown[2] == of_a
-    accounts.update_organization(actor=bob, organization=org_b, name="C 乙公司")
+    rename(bob, org_b, "C 乙公司")
     shown = order()
     assert shown[0] == of_a and set(shown[1:]) == of_b
     assert set(
