@@ -46,10 +46,11 @@ def notice_filename(award: Award) -> str:
 
 
 def batch_award_ids(batch: PaymentBatch) -> list[int]:
-    """The awards the batch pays whose notice exists (approved), each once, in award order."""
+    """The awards the batch pays whose notice exists (approved), each once (an award may have more than
+    one installment in the batch)."""
     return list(
         Award.objects.filter(installments__batch=batch, status__in=selectors.NOTICE_STATUSES)
-        .order_by("number", "pk")
+        .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -116,8 +117,7 @@ def run(job_id: int) -> NoticeJob:
                 try:
                     chunk_failures = run_in_child(_render_chunk, chunk, folder)
                 except ChildFailed as exc:  # the whole chunk is lost: name its notices, go on
-                    numbers = Award.objects.filter(pk__in=chunk).order_by("number").values_list("number", flat=True)
-                    chunk_failures = [(number, str(exc)) for number in numbers]
+                    chunk_failures = [(award.number, str(exc)) for award in selectors.notice_awards(chunk)]
                 failures += [{"award": number, "error": why[:300]} for number, why in chunk_failures]
                 _progress(job, done=start_at + len(chunk), failures=failures)
             pdfs = sorted(Path(folder).glob("*.pdf"))

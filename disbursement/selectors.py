@@ -471,7 +471,7 @@ def _notice_awards():
 
 def notice_awards(pks: list[int]) -> list[Award]:
     """Those awards whose notice exists, each ready for its notice (one query and the prefetches)."""
-    return list(_notice_awards().filter(pk__in=pks, status__in=NOTICE_STATUSES).order_by("number", "pk"))
+    return list(_notice_awards().filter(pk__in=pks, status__in=NOTICE_STATUSES).order_by("pk"))
 
 
 def notice_award(pk: int) -> Award:

@@ -88,7 +88,7 @@ def test_generate_all_zips_every_notice_of_the_batch_each_rendered_in_a_child(
     assert "资金拨付通知" in first and "¥600,000.00" in first and "甲公司" in first
     assert "¥300,000.00" in second and "乙公司" in second
     # The one who started it learns from the inbox that it is ready.
-    assert Notification.objects.filter(user=fay, event="disbursement.batch_notices").count() == 1
+    assert Notification.objects.filter(recipient=fay, event="disbursement.batch_notices").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
