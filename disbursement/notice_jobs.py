@@ -95,6 +95,17 @@ def _render_chunk(award_ids: list[int], folder: str) -> list[tuple[str, str]]:
     return failures
 
 
+def _warm(award_ids: list[int]) -> None:
+    """One notice rendered (and dropped) here before the first fork: the fonts, templates and signing key
+    a first render loads (~1 s of CPU) are then inherited by every child instead of loaded by each. The
+    task's process keeps them (~225 MB resident, bench/bench_pdf_batch.py)."""
+    try:
+        for award in selectors.notice_awards(award_ids):
+            award_notice_pdf(award)
+    except Exception:  # noqa: BLE001 — a notice that fails here fails again in its child, and is named there
+        log.warning("warm-up render failed", exc_info=True)
+
+
 def _progress(job: NoticeJob, **fields) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
@@ -110,6 +121,7 @@ def run(job_id: int) -> NoticeJob:
     award_ids = batch_award_ids(job.batch)
     _progress(job, status=NoticeJob.Status.RUNNING, total=len(award_ids), done=0, failures=[], error="")
     try:
+        _warm(award_ids[:1])
         with tempfile.TemporaryDirectory(prefix="notices-") as folder:
             failures = []
             for start_at in range(0, len(award_ids), DOCUMENTS_PER_PROCESS):
