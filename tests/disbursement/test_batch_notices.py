@@ -5,6 +5,7 @@ job of another batch or not finished is 404."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from io import BytesIO
 
@@ -14,12 +15,14 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from pypdf import PdfReader
 
+import disbursement.tasks  # noqa: F401  registered on the real worker's app before its consumer starts
 from accounts.models import Notification
 from disbursement import notice_jobs
 from disbursement.models import NoticeJob
 from tests.disbursement.conftest import login
 from tests.disbursement.payment_support import approved_batch, bank, due_award, due_installment, service_budget
 from tests.documents.pdf_checks import assert_official
+from tests.integration.test_celery_worker import redis_worker_app, wait_for  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files", "archives")
 
@@ -170,3 +173,16 @@ def test_another_batchs_job_or_an_unfinished_one_is_404(client, batch, call, ali
     elsewhere = reverse("disbursement:batch_notices_download", args=[other.pk, job.pk])
     assert client.get(elsewhere).status_code == 404  # the job is the other batch's
     assert client.post(reverse("disbursement:batch_notices", args=[other.pk + 1000])).status_code == 404
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis broker (CI sets it)")
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_renders_the_batchs_notices(client, batch, fay, redis_worker_app):
+    """The task through a real Celery worker on Redis (tests/integration's worker): forking the rendering
+    children from a worker works, and the job reports its end."""
+    login(client, fay).post(start_url(batch))
+    job = NoticeJob.objects.get(batch=batch)
+    assert wait_for(lambda: not NoticeJob.objects.get(pk=job.pk).active, timeout=180)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (NoticeJob.Status.DONE, 2, 2)
+    assert len(zipped_texts(b"".join(client.get(download_url(job)).streaming_content))) == 2
