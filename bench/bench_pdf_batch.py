@@ -23,15 +23,14 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_pdf  # noqa: E402  (sets up Django on a throw-away SQLite database)
+import bench_pdf
+from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+from django.utils import timezone
 
-from django.core.files.storage import FileSystemStorage  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from disbursement import documents, notice_jobs, selectors  # noqa: E402
-from disbursement.models import NoticeJob, PaymentBatch  # noqa: E402
-from policies.processes import children_peak_rss_mb, peak_rss_mb  # noqa: E402
+from disbursement import documents, notice_jobs, selectors
+from disbursement.models import NoticeJob, PaymentBatch
+from policies.processes import children_peak_rss_mb, peak_rss_mb
 
 
 def rss_mb() -> float:
@@ -75,7 +74,9 @@ def main() -> None:
         f"{size / 2**20:.0f} MB ZIP, {elapsed:.0f} s ({count / elapsed:.1f} notices/s, "
         f"{options.per_process} per child; load average {os.getloadavg()[0]:.1f})"
     )
-    print(f"peak resident: task process {peak_rss_mb():.0f} MB, largest child {children_peak_rss_mb():.0f} MB")
+    print(
+        f"peak resident: task process {peak_rss_mb():.0f} MB, largest child {children_peak_rss_mb():.0f} MB"
+    )
 
     if options.in_process:
         before = rss_mb()

@@ -372,7 +372,6 @@ class PaymentBatch(models.Model):
         return self.number
 
 
-
 def notice_archive_path(job: NoticeJob, filename: str) -> str:
     return f"documents/notices/{job.batch_id}/{uuid.uuid4().hex}.zip"
 
@@ -395,7 +394,9 @@ class NoticeJob(models.Model):
     # The notices that could not be rendered: [{"award": "<number>", "error": "<why>"}], named on the page.
     failures = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)  # why the whole job failed
-    archive = models.FileField(storage=private_storage, upload_to=notice_archive_path, max_length=200, blank=True)
+    archive = models.FileField(
+        storage=private_storage, upload_to=notice_archive_path, max_length=200, blank=True
+    )
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -416,6 +417,7 @@ class NoticeJob(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
 
 class PaymentRecord(models.Model):
     """Each attempt to pay an installment: paid with its voucher, or failed with the reason."""

@@ -1,4 +1,4 @@
-""""生成全部拨付通知": the 资金拨付通知 of every award a payment batch pays, in one ZIP.
+"""生成全部拨付通知 (generate all): the 资金拨付通知 of every award a payment batch pays, in one ZIP.
 
 Finance staff print and post a notice to every enterprise a batch pays; a batch may pay a thousand.
 The batch page starts a job (start), a Celery task renders it (run, disbursement.tasks.render_batch_notices)
@@ -71,9 +71,13 @@ def start(batch: PaymentBatch, user) -> tuple[NoticeJob, bool]:
         return running, False
     try:
         with transaction.atomic():
-            job = NoticeJob.objects.create(batch=batch, requested_by=user, total=total, created_at=timezone.now())
+            job = NoticeJob.objects.create(
+                batch=batch, requested_by=user, total=total, created_at=timezone.now()
+            )
     except IntegrityError:  # another click won the race (one_active_notice_job)
-        return batch.notice_jobs.filter(status__in=[NoticeJob.Status.QUEUED, NoticeJob.Status.RUNNING]).get(), False
+        return batch.notice_jobs.filter(
+            status__in=[NoticeJob.Status.QUEUED, NoticeJob.Status.RUNNING]
+        ).get(), False
     audit.record("document.batch_notices", obj=batch, detail=f"{total}")
     from .tasks import render_batch_notices
 
@@ -87,7 +91,7 @@ def _render_chunk(award_ids: list[int], folder: str) -> list[tuple[str, str]]:
     for award in selectors.notice_awards(award_ids):
         try:
             pdf = award_notice_pdf(award)
-        except Exception as exc:  # noqa: BLE001 — one bad notice is named, the others go on
+        except Exception as exc:  # one bad notice is named, the others go on
             log.exception("notice of award %s failed", award.pk)
             failures.append((award.number, f"{type(exc).__name__}: {exc}"))
             continue
@@ -102,7 +106,7 @@ def _warm(award_ids: list[int]) -> None:
     try:
         for award in selectors.notice_awards(award_ids):
             award_notice_pdf(award)
-    except Exception:  # noqa: BLE001 — a notice that fails here fails again in its child, and is named there
+    except Exception:  # a notice that fails here fails again in its child, and is named there
         log.warning("warm-up render failed", exc_info=True)
 
 

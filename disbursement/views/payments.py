@@ -1,7 +1,7 @@
 """Bank details, payment batches, payments, the batch export and the disbursement notice.
 
-Finance pages (under /finance/, namespace "disbursement"): the batch list, detail, export and 生成全部拨付通知 (its progress and ZIP) are for
-区财政局's finance officers and approvers; building a batch, submitting it and recording payments for
+Finance pages (under /finance/, namespace "disbursement"): the batch list, detail, export and
+生成全部拨付通知 (its progress and ZIP) are for 区财政局's finance officers and approvers; building a batch, submitting it and recording payments for
 finance officers; approving or returning for finance approvers other than the batch's preparer. The
 notice PDF is also open to 区科委's commission approvers. Anonymous → log in; every other role → 403.
 Finance staff see the receiving accounts in full here (they pay into them); nowhere else does.
@@ -364,7 +364,8 @@ def batch_notices(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if started:
             messages.success(
-                request, _("已开始生成 %(total)s 份拨付通知,可以离开本页,完成后会通知您。") % {"total": job.total}
+                request,
+                _("已开始生成 %(total)s 份拨付通知,可以离开本页,完成后会通知您。") % {"total": job.total},
             )
         else:
             messages.info(request, _("本批次的拨付通知正在生成中。"))
@@ -384,7 +385,6 @@ def batch_notices_download(request: HttpRequest, pk: int, job_pk: int) -> HttpRe
     response = private_file_response(job.archive, filename=filename, content_type="application/zip")
     audit.record("document.download", obj=job.batch, detail=filename)
     return response
-
 
 
 def _pdf_response(award) -> HttpResponse:

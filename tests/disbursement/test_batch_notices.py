@@ -20,7 +20,13 @@ from accounts.models import Notification
 from disbursement import notice_jobs
 from disbursement.models import NoticeJob
 from tests.disbursement.conftest import login
-from tests.disbursement.payment_support import approved_batch, bank, due_award, due_installment, service_budget
+from tests.disbursement.payment_support import (
+    approved_batch,
+    bank,
+    due_award,
+    due_installment,
+    service_budget,
+)
 from tests.documents.pdf_checks import assert_official
 from tests.integration.test_celery_worker import redis_worker_app, wait_for  # noqa: F401  (a fixture)
 
@@ -118,7 +124,12 @@ def test_a_notice_that_fails_is_named_and_the_others_are_still_zipped(client, ba
 
 def test_the_page_shows_the_progress_and_a_second_click_starts_nothing(client, batch, fay, fred):
     job = NoticeJob.objects.create(
-        batch=batch, requested_by=fay, status=NoticeJob.Status.RUNNING, total=2, done=1, created_at=batch.created_at
+        batch=batch,
+        requested_by=fay,
+        status=NoticeJob.Status.RUNNING,
+        total=2,
+        done=1,
+        created_at=batch.created_at,
     )
     page = login(client, fred).get(reverse("disbursement:batch", args=[batch.pk])).content.decode()
     assert "已完成 1 / 共 2 份" in page
@@ -142,7 +153,12 @@ def test_a_finance_officer_starts_it_and_the_task_is_queued_on_commit(
 
 def test_nobody_else_starts_or_downloads_and_nothing_is_saved(client, batch, fay, outsiders, anna, dora):
     job = NoticeJob.objects.create(
-        batch=batch, requested_by=fay, status=NoticeJob.Status.DONE, total=2, done=2, created_at=batch.created_at
+        batch=batch,
+        requested_by=fay,
+        status=NoticeJob.Status.DONE,
+        total=2,
+        done=2,
+        created_at=batch.created_at,
     )
     response = client.post(start_url(batch))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
@@ -175,9 +191,12 @@ def test_another_batchs_job_or_an_unfinished_one_is_404(client, batch, call, ali
     assert client.post(reverse("disbursement:batch_notices", args=[other.pk + 1000])).status_code == 404
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis broker (CI sets it)")
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis broker (CI sets it)"
+)
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_renders_the_batchs_notices(client, batch, fay, redis_worker_app):
+@pytest.mark.usefixtures("redis_worker_app")
+def test_a_real_worker_renders_the_batchs_notices(client, batch, fay):
     """The task through a real Celery worker on Redis (tests/integration's worker): forking the rendering
     children from a worker works, and the job reports its end."""
     login(client, fay).post(start_url(batch))
