@@ -1,9 +1,10 @@
 """Bank details, payment batches, payments, the batch export and the disbursement notice.
 
 Finance pages (under /finance/, namespace "disbursement"): the batch list, detail, export and
-生成全部拨付通知 (its progress and ZIP) are for 区财政局's finance officers and approvers; building a batch, submitting it and recording payments for
-finance officers; approving or returning for finance approvers other than the batch's preparer. The
-notice PDF is also open to 区科委's commission approvers. Anonymous → log in; every other role → 403.
+生成全部拨付通知 (its progress and ZIP) are for 区财政局's finance officers and approvers; building a
+batch, submitting it and recording payments for finance officers; approving or returning for finance
+approvers other than the batch's preparer. The notice PDF is also open to 区科委's commission
+approvers. Anonymous → log in; every other role → 403.
 Finance staff see the receiving accounts in full here (they pay into them); nowhere else does.
 
 Enterprise pages (under /awards/, namespace "awards"): the receiving account, masked, for every approved
