@@ -132,8 +132,12 @@ def run(job_id: int) -> NoticeJob:
                 chunk = award_ids[start_at : start_at + DOCUMENTS_PER_PROCESS]
                 try:
                     chunk_failures = run_in_child(_render_chunk, chunk, folder)
-                except ChildFailed as exc:  # the whole chunk is lost: name its notices, go on
-                    chunk_failures = [(award.number, str(exc)) for award in selectors.notice_awards(chunk)]
+                except ChildFailed as exc:  # the child died: name the notices it did not write, go on
+                    chunk_failures = [
+                        (award.number, str(exc))
+                        for award in selectors.notice_awards(chunk)
+                        if not (Path(folder) / notice_filename(award)).exists()
+                    ]
                 failures += [{"award": number, "error": why[:300]} for number, why in chunk_failures]
                 _progress(job, done=start_at + len(chunk), failures=failures)
             pdfs = sorted(Path(folder).glob("*.pdf"))
