@@ -205,3 +205,24 @@ def test_a_real_worker_renders_the_batchs_notices(client, batch, fay):
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == (NoticeJob.Status.DONE, 2, 2)
     assert len(zipped_texts(b"".join(client.get(download_url(job)).streaming_content))) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_dies_loses_only_its_own_notices(client, batch, fay, monkeypatch):
+    monkeypatch.setattr(notice_jobs, "DOCUMENTS_PER_PROCESS", 1)
+    real, parent = notice_jobs.award_notice_pdf, os.getpid()
+
+    def killed_on_600k(award):
+        if award.amount_fen == 60_000_000 and os.getpid() != parent:
+            os._exit(9)  # as the kernel's OOM killer would: no answer at all
+        return real(award)
+
+    monkeypatch.setattr(notice_jobs, "award_notice_pdf", killed_on_600k)
+    login(client, fay).post(start_url(batch))
+
+    job = NoticeJob.objects.get(batch=batch)
+    lost = batch.installments.get(amount_fen=60_000_000).award
+    assert (job.status, job.done) == (NoticeJob.Status.DONE, 2)
+    assert [failure["award"] for failure in job.failures] == [lost.number]
+    assert "ended without an answer" in job.failures[0]["error"]
+    assert len(zipped_texts(b"".join(client.get(download_url(job)).streaming_content))) == 1
