@@ -397,6 +397,53 @@ class PaymentBatch(models.Model):
         return self.number
 
 
+def notice_archive_path(job: NoticeJob, filename: str) -> str:
+    return f"documents/notices/{job.batch_id}/{uuid.uuid4().hex}.zip"
+
+
+class NoticeJob(models.Model):
+    """The 资金拨付通知 of every award paid by a batch, rendered by a Celery task into one ZIP in private
+    storage (disbursement.notice_jobs). The batch page shows its progress; finance staff download it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="notice_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # The notices that could not be rendered: [{"award": "<number>", "error": "<why>"}], named on the page.
+    failures = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)  # why the whole job failed
+    archive = models.FileField(
+        storage=private_storage, upload_to=notice_archive_path, max_length=200, blank=True
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("拨付通知批量生成")
+        verbose_name_plural = _("拨付通知批量生成")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One job at work per batch: a second click finds the running one instead of doubling the work.
+            models.UniqueConstraint(
+                fields=["batch"], condition=Q(status__in=["queued", "running"]), name="one_active_notice_job"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.done}/{self.total}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
 class PaymentRecord(models.Model):
     """Each attempt to pay an installment: paid with its voucher, or failed with the reason."""
 

@@ -475,6 +475,11 @@ def _notice_awards():
     )
 
 
+def notice_awards(pks: list[int]) -> list[Award]:
+    """Those awards whose notice exists, each ready for its notice (one query and the prefetches)."""
+    return list(_notice_awards().filter(pk__in=pks, status__in=NOTICE_STATUSES).order_by("pk"))
+
+
 def notice_award(pk: int) -> Award:
     """An award whose disbursement notice exists (finance has approved it), for finance and 区科委 staff."""
     try:

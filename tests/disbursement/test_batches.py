@@ -444,7 +444,8 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
     # +1 since issue 13: the records' page COUNT (the batch's count and sum are stored on the batch).
-    with django_assert_num_queries(11) as first:
+    # +1 since issue 17: the latest 生成全部拨付通知 job (disbursement.notice_jobs.latest_job).
+    with django_assert_num_queries(12) as first:
         client.get(detail(one))
     others = [
         due_installment(due_award(bob, call, amount, f"乙公司云服务{n}", approver=fred, dora=dora))
