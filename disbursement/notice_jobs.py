@@ -3,7 +3,7 @@
 Finance staff print and post a notice to every enterprise a batch pays; a batch may pay a thousand.
 The batch page starts a job (start), a Celery task renders it (run, disbursement.tasks.render_batch_notices)
 and the page shows done / total, names each notice that failed, and offers the ZIP (private storage,
-served through applications.downloads.private_file_response) — the user need not stay on the page, and
+served through changning_ai.downloads.private_file_response) — the user need not stay on the page, and
 the inbox says when it is ready.
 
 Bounded memory: the notices are rendered in a fresh child process per DOCUMENTS_PER_PROCESS

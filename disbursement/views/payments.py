@@ -34,8 +34,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.reauth import reauth_required
 from accounts.roles import Role
 from accounts.selectors import access_organization
-from applications.downloads import private_file_response
 from audit import services as audit
+from changning_ai.downloads import private_file_response
 from policies.documents import pdf_response
 from reviews.access import has_any_role, role_required
 
