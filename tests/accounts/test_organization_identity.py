@@ -15,8 +15,9 @@ from accounts.models import Notification, Organization
 from accounts.roles import Role
 from audit.models import AuditRecord
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_uscc
+from tests.pdfs import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes("营业执照")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
 )

@@ -12,7 +12,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 
-from accounts.roles import Role
+from accounts.roles import Role, group_for
 from tests.factories import UserFactory
 
 ROLE_PERMISSIONS_MIGRATION = import_module("accounts.migrations.0008_role_permissions")
@@ -41,6 +41,9 @@ def person(role_name: str):
 
 @pytest.fixture
 def role_permissions(db):
+    # Every role's group, not only those the migration grants to: a flush removes them all.
+    for role in Role:
+        group_for(role)
     ROLE_PERMISSIONS_MIGRATION.grant_role_permissions(apps)
 
 

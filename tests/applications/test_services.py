@@ -33,7 +33,13 @@ def _member(username: str, n: int) -> User:
     user = User.objects.create_user(username, password="Secret-Pass-123")
     user.groups.add(Group.objects.get(name=Role.APPLICANT))
     organization = Organization.objects.create(
-        uscc=_uscc(n), name=f"{username} 公司", registered_in_changning=True, org_type="enterprise"
+        uscc=_uscc(n),
+        name=f"{username} 公司",
+        registered_in_changning=True,
+        org_type="enterprise",
+        # Verified by 区科委 (issue 14): only a verified organisation submits.
+        identity_status=Organization.IdentityStatus.VERIFIED,
+        verified_name=f"{username} 公司",
     )
     Membership.objects.create(
         user=user, organization=organization, is_admin=True, status=Membership.Status.APPROVED
