@@ -118,6 +118,30 @@ def test_the_queue_lists_accepted_applications_short_of_reviewers_with_their_cou
     assert "0 / 3" in response.content.decode() and "1 / 3" in response.content.decode()
 
 
+def test_the_queue_runs_the_same_number_of_queries_for_few_and_many_rows(
+    client, alice, call, dora, rex, django_assert_num_queries
+):
+    open_load(rex, 2, call, alice, dora)  # in review with one reviewer of three: short of reviewers
+    client.force_login(dora)
+    client.get(QUEUE)  # warm up
+    # session, user, django-otp's device, groups (the role check), the page's count (from its index),
+    # the rows with their organisation and item, and the header's unread-message COUNT
+    with django_assert_num_queries(7) as few:
+        assert client.get(QUEUE).status_code == 200
+    open_load(rex, 20, call, alice, dora)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(QUEUE)
+    rows = list(response.context["page"].object_list)
+    assert len(rows) == 22
+    # What the approver reads and follows on each row is still there, however cheaply it is drawn.
+    html = response.content.decode()
+    for application in rows:
+        assert f'href="/review/assign/{application.pk}/"' in html
+        assert application.number in html
+    assert html.count(">评审中</span>") == 22 and html.count('data-label="申报单位">甲公司<') == 22
+    assert html.count("1 / 3") == 22
+
+
 def test_a_fully_assigned_application_leaves_the_queue_but_not_the_full_list(client, dora, under_review):
     client.force_login(dora)
     assert under_review not in client.get(QUEUE).context["page"].object_list
