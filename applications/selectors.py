@@ -10,26 +10,64 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization
-from accounts.selectors import organization_for
+from accounts.models import Membership, Organization
 from policies import matters, rules
 from policies.services import quote_item
 
-from .models import Application, Call, CallItem
+from .models import Application, ApplicationRevision, Call, CallItem
 
 
 def application_for(user, pk: int, *, queryset: QuerySet[Application] | None = None) -> Application:
-    """The application if it belongs to the user's organisation; 404 otherwise, so ids reveal nothing."""
-    organization = organization_for(user)
-    if organization is None:
+    """The application if it belongs to the user's organisation; 404 otherwise, so ids reveal nothing.
+
+    The organisation is the one of the user's approved membership (accounts.selectors.organization_for),
+    joined here rather than fetched first: one query less on every page of an application (issue 13).
+    A membership is unique per user and organisation, so the join matches at most one row."""
+    if not user.is_authenticated:
         raise Http404
     queryset = queryset if queryset is not None else Application.objects.all()
     try:
         return queryset.select_related("call_item__call__round", "item__round", "organization").get(
-            pk=pk, organization=organization
+            pk=pk,
+            organization__memberships__user=user,
+            organization__memberships__status=Membership.Status.APPROVED,
         )
     except Application.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def revisions_with_files(application: Application) -> list[dict]:
+    """The application's revisions, oldest first, each with `files`: its frozen attachments in the
+    material list's order, named by the item's material (the code when the item no longer lists it).
+
+    One query for the revisions and their files (a LEFT JOIN, a revision without files still listed), and
+    only the columns the detail page shows: not the frozen facts and quote, JSON decoded for nothing."""
+    material_names = {m.code: m.name for m in application.item.materials.all()}
+    revisions: dict[int, dict] = {}
+    rows = (
+        ApplicationRevision.objects.filter(application=application)
+        .order_by("number", "attachments__material_code", "attachments__uploaded_at", "attachments__id")
+        .values_list(
+            "number",
+            "submitted_at",
+            "amount_fen",
+            "attachments__id",
+            "attachments__material_code",
+            "attachments__original_name",
+        )
+    )
+    for number, submitted_at, amount_fen, attachment_id, code, original_name in rows:
+        revision = revisions.setdefault(
+            number, {"number": number, "submitted_at": submitted_at, "amount_fen": amount_fen, "files": []}
+        )
+        if attachment_id is not None:
+            revision["files"].append(
+                {
+                    "name": material_names.get(code, code),
+                    "attachment": {"pk": attachment_id, "original_name": original_name},
+                }
+            )
+    return list(revisions.values())
 
 
 def open_call_items(at: datetime | None = None) -> QuerySet[CallItem]:

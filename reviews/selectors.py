@@ -259,7 +259,6 @@ def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]
     )
 
 
-
 def assignment_queue_count(*, include_complete: bool = False) -> int:
     """How many assignment_queue lists, from its index alone (the page's figures join the call)."""
     return _in_assignment_queue(include_complete).count()
