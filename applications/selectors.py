@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization
 from policies import matters, rules
+from policies.models import ItemMaterial
 from policies.services import quote_item
 
 from .models import Application, ApplicationRevision, Call, CallItem
@@ -40,12 +41,16 @@ def revisions_with_files(application: Application) -> list[dict]:
     """The application's revisions, oldest first, each with `files`: its frozen attachments in the
     material list's order, named by the item's material (the code when the item no longer lists it).
 
-    One query for the revisions and their files (a LEFT JOIN, a revision without files still listed), and
-    only the columns the detail page shows: not the frozen facts and quote, JSON decoded for nothing."""
-    material_names = {m.code: m.name for m in application.item.materials.all()}
+    One query for the revisions, their files (a LEFT JOIN: a revision without files is still listed) and
+    the materials' names, and only the columns the detail page shows: not the frozen facts and quote,
+    JSON decoded for nothing (issue 13)."""
+    material_name = ItemMaterial.objects.filter(
+        item_id=application.item_id, code=OuterRef("attachments__material_code")
+    ).values("name")[:1]
     revisions: dict[int, dict] = {}
     rows = (
         ApplicationRevision.objects.filter(application=application)
+        .annotate(material_name=Subquery(material_name))
         .order_by("number", "attachments__material_code", "attachments__uploaded_at", "attachments__id")
         .values_list(
             "number",
@@ -54,18 +59,16 @@ def revisions_with_files(application: Application) -> list[dict]:
             "attachments__id",
             "attachments__material_code",
             "attachments__original_name",
+            "material_name",
         )
     )
-    for number, submitted_at, amount_fen, attachment_id, code, original_name in rows:
+    for number, submitted_at, amount_fen, attachment_id, code, original_name, name in rows:
         revision = revisions.setdefault(
             number, {"number": number, "submitted_at": submitted_at, "amount_fen": amount_fen, "files": []}
         )
         if attachment_id is not None:
             revision["files"].append(
-                {
-                    "name": material_names.get(code, code),
-                    "attachment": {"pk": attachment_id, "original_name": original_name},
-                }
+                {"name": name or code, "attachment": {"pk": attachment_id, "original_name": original_name}}
             )
     return list(revisions.values())
 

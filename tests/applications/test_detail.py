@@ -64,9 +64,9 @@ def test_the_detail_runs_the_same_queries_for_one_revision_and_many(
     client.force_login(alice)
     client.get(detail_url(application))  # warm up
     # session, user, the application with its organisation (joined through the user's membership), call,
-    # item and rounds, the timeline, the item's materials, the revisions with their files, the item's
+    # item and rounds, the timeline, the revisions with their files and the materials' names, the item's
     # facts, and the header's unread-message COUNT (an applicant without a second factor: no device)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(detail_url(application)).status_code == 200
     clock.move_to("2025-04-03 15:30:00 +08:00", tick=False)
     services.return_for_correction(actor=carol, application=application, reasons="请补充成果证明材料")
@@ -77,7 +77,7 @@ def test_the_detail_runs_the_same_queries_for_one_revision_and_many(
     services.submit_application(actor=alice, application=application)
     client.force_login(alice)  # two days on: the session of the first visit has expired
     client.get(detail_url(application))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = client.get(detail_url(application)).content.decode()
     assert reverse("applications:revision", args=[application.pk, 2]) in page
     second = application.revisions.get(number=2)
