@@ -17,18 +17,28 @@ from policies.services import quote_item
 
 from .models import Application, ApplicationRevision, Call, CallItem
 
+# What the pages of an application read of its neighbours, fetched with it.
+APPLICATION_RELATED = ("call_item__call__round", "item__round", "organization")
 
-def application_for(user, pk: int, *, queryset: QuerySet[Application] | None = None) -> Application:
+
+def application_for(
+    user,
+    pk: int,
+    *,
+    queryset: QuerySet[Application] | None = None,
+    related: tuple[str, ...] = APPLICATION_RELATED,
+) -> Application:
     """The application if it belongs to the user's organisation; 404 otherwise, so ids reveal nothing.
 
     The organisation is the one of the user's approved membership (accounts.selectors.organization_for),
     joined here rather than fetched first: one query less on every page of an application (issue 13).
-    A membership is unique per user and organisation, so the join matches at most one row."""
+    A membership is unique per user and organisation, so the join matches at most one row. A page that
+    reads less of the neighbours names them in `related`: PostgreSQL plans each JOIN on every request."""
     if not user.is_authenticated:
         raise Http404
     queryset = queryset if queryset is not None else Application.objects.all()
     try:
-        return queryset.select_related("call_item__call__round", "item__round", "organization").get(
+        return queryset.select_related(*related).get(
             pk=pk,
             organization__memberships__user=user,
             organization__memberships__status=Membership.Status.APPROVED,

@@ -436,7 +436,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = application_for(request.user, pk)
+    # The call and the item are all the page reads: planning the JOINs of the rounds and the organisation
+    # cost more than running the query (issue 13).
+    application = application_for(request.user, pk, related=("call_item__call", "item"))
     labels = status_labels()
     events = list(StatusEvent.objects.filter(application=application).order_by("at", "id"))
     for event in events:
