@@ -436,6 +436,7 @@ urlpatterns = [
         "applications/<int:pk>/materials/<int:attachment_id>/download/", staff_download, name="staff_download"
     ),
     path("assign/", assign_queue, name="assign_queue"),
+    # The queue links each row here as "assign/" + pk + "/" (templates/reviews/assign_queue.html).
     path("assign/<int:pk>/", assign_application, name="assign_application"),
     path("assign/<int:pk>/auto/", auto_assign, name="auto_assign"),
     path("my/", my_assignments, name="my_assignments"),
