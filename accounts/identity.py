@@ -20,11 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-# The portal's one check of uploaded files (by content, size, OFD bombs). It imports nothing of the portal,
-# so this reach upwards adds no cycle; moving it under accounts is left to a change that touches every caller.
-from applications import materials
-from applications.downloads import private_file_response
 from audit import services as audit
+from changning_ai import materials
+from changning_ai.downloads import private_file_response
 
 from .models import Membership, Organization, User, normalize_uscc, uscc_checksum_fails, validate_uscc
 from .notify import notify

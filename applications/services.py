@@ -20,9 +20,10 @@ from django.utils.translation import pgettext
 
 from accounts.roles import Role
 from accounts.selectors import organization_for
+from changning_ai import materials
 from policies import rules
 
-from . import materials, notifications
+from . import notifications
 from .models import (
     TRANSITIONS,
     Application,

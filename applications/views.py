@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import approved_membership_for, organization_for
 from audit import services as audit
+from changning_ai.downloads import private_file_response
 from policies import rules
 
 from . import documents, services
-from .downloads import private_file_response
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
 from .models import Application, Attachment, CallItem, StatusEvent, status_labels
 from .selectors import (

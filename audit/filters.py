@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,29 @@ LATEST = dt.date(2099, 12, 31)
 
 def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+# The distinct user names of the trail, read from the index audit_username_seq one name at a time (a loose
+# index scan: as many probes as there are names, whatever the number of records), keeping those that contain
+# the search text. A trigram index cannot narrow names this alike ("scale-…-intake_officer-001"): it read
+# most of the trail for every search.
+USERNAMES_CONTAINING = """
+WITH RECURSIVE names(username) AS (
+    (SELECT username FROM {table} ORDER BY username LIMIT 1)
+    UNION ALL
+    SELECT (SELECT r.username FROM {table} r WHERE r.username > names.username ORDER BY r.username LIMIT 1)
+    FROM names WHERE names.username IS NOT NULL
+)
+SELECT username FROM names WHERE username IS NOT NULL AND UPPER(username) LIKE UPPER(%s)
+"""
+
+
+def usernames_containing(text: str) -> list[str]:
+    """Every user name in the trail containing `text` in any case (what icontains matches). One query."""
+    pattern = f"%{connection.ops.prep_for_like_query(text)}%"
+    with connection.cursor() as cursor:
+        cursor.execute(USERNAMES_CONTAINING.format(table=AuditRecord._meta.db_table), [pattern])
+        return [row[0] for row in cursor.fetchall()]
 
 
 class DayField(forms.DateField):
@@ -72,7 +96,7 @@ class AuditFilterForm(forms.Form):
 class AuditRecordFilter(django_filters.FilterSet):
     date_from = DayFilter(label=_("起始日期"), method="filter_from", help_text=_("北京时间,含当天。"))
     date_to = DayFilter(label=_("截止日期"), method="filter_to", help_text=_("北京时间,含当天。"))
-    username = django_filters.CharFilter(label=_("用户"), lookup_expr="icontains", max_length=150)
+    username = django_filters.CharFilter(label=_("用户"), method="filter_username", max_length=150)
     action = django_filters.CharFilter(
         label=_("操作"),
         method="filter_action",
@@ -98,6 +122,14 @@ class AuditRecordFilter(django_filters.FilterSet):
 
     def filter_to(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(created_at__lt=start_of(value + dt.timedelta(days=1)))
+
+    def filter_username(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # "Contains", case-insensitive, as before; on PostgreSQL the names that match are found first (one
+        # query over the distinct names) and the records are read by exact name from audit_username_seq,
+        # newest first (issue 13: a million records).
+        if connection.vendor != "postgresql":
+            return queryset.filter(username__icontains=value)
+        return queryset.filter(username__in=usernames_containing(value))
 
     def filter_action(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # "application." finds every application.* action; anything else is the action itself.

@@ -72,9 +72,9 @@ class AuditRecord(models.Model):
         indexes = [
             models.Index(fields=["user_id", "created_at"]),
             models.Index(fields=["object_type", "object_id"]),
-            # The search by action, newest first (issue 13); on PostgreSQL a trigram index also serves the
-            # search by user name (migration 0003, not in this list because SQLite has none).
+            # The search by action, and by user name, newest first (issue 13; audit.filters).
             models.Index(fields=["action", "-seq"], name="audit_action_seq"),
+            models.Index(fields=["username", "-seq"], name="audit_username_seq"),
         ]
 
     def __str__(self) -> str:

@@ -132,6 +132,7 @@ def targets() -> dict[str, tuple[object, str]]:
         "audit_user": (A, f"/audit/?username={officer.username}"),
         "notices": (P, "/notices/"),
         "batch_detail": (F, f"/finance/batches/{batch.pk}/"),
+        "dashboard": (F, "/finance/dashboard/"),
         "app_detail": (f"user:{application.created_by.username}", f"/applications/{application.pk}/"),
     }
 

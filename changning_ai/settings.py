@@ -422,7 +422,7 @@ AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 RATELIMIT_IP_META_KEY = "audit.context.client_ip"
 # Private downloads answered by the proxy (nginx X-Accel-Redirect to an internal location) instead of
 # streamed by a gunicorn worker: the URL prefix of that internal location, e.g. "/_private/". Off (empty) by
-# default, and ignored when the private storage is not on local disk. applications.downloads reads it.
+# default, and ignored when the private storage is not on local disk. changning_ai.downloads reads it.
 MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 if MEDIA_ACCEL_REDIRECT_PREFIX and not (
     MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/") and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")

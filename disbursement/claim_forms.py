@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications import materials
+from changning_ai import materials
 
 
 class ClaimForm(forms.Form):

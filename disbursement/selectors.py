@@ -334,16 +334,9 @@ def bank_history(organization: Organization) -> list[BankAccount]:
 
 
 def finance_batches():
-    """Batches, newest first, each with its number of installments and their sum (computed for the page's
-    rows only, see changning_ai.subqueries). One query, and the paginator's count."""
-    return (
-        PaymentBatch.objects.select_related("prepared_by", "approved_by")
-        .annotate(
-            installment_count=per_row(Installment.objects.all(), "batch", Count("pk")),
-            total_fen=per_row(Installment.objects.all(), "batch", Sum("amount_fen")),
-        )
-        .order_by("-created_at", "-pk")
-    )
+    """Batches, newest first (the index batch_list_order), with their stored count and sum
+    (PaymentBatch.installment_count, total_fen). One query, and the paginator's count."""
+    return PaymentBatch.objects.select_related("prepared_by", "approved_by").order_by("-created_at", "-pk")
 
 
 def batch_for(pk: int) -> PaymentBatch:
@@ -380,9 +373,9 @@ def batch_installments(batch: PaymentBatch) -> QuerySet[Installment]:
 
 
 def batch_totals(batch: PaymentBatch) -> dict[str, int]:
-    """The batch's number of installments and their sum, whatever page the batch page shows. One query."""
-    totals = Installment.objects.filter(batch=batch).aggregate(count=Count("id"), total_fen=Sum("amount_fen"))
-    return {"count": totals["count"], "total_fen": totals["total_fen"] or 0}
+    """The batch's number of installments and their sum, whatever page the batch page shows: stored on the
+    batch by the services (no query)."""
+    return {"count": batch.installment_count, "total_fen": batch.total_fen}
 
 
 def batch_lines(batch: PaymentBatch, installments=None) -> list[BatchLine]:
@@ -448,11 +441,11 @@ def due_installments(*, organization: str = "", item_code: str = "", year: int |
         rows = rows.filter(award__item__code=item_code)
     if year:
         rows = rows.filter(year=year)
+    # organization_name is the installment's copy of the name: the partial index installment_due_by_name
+    # serves the first key, so PostgreSQL reads a page in order instead of sorting every due installment.
     return rows.select_related(
         "award__application", "award__organization", "award__item", "award__agreement"
-    ).order_by(
-        "award__organization__name", "award__organization_id", "award__application__number", "number", "pk"
-    )
+    ).order_by("organization_name", "award__organization_id", "award__application__number", "number", "pk")
 
 
 def due_groups(installments=None) -> list[DueGroup]:
@@ -480,6 +473,11 @@ def _notice_awards():
         Prefetch("installments", queryset=Installment.objects.select_related("batch").order_by("number")),
         Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
     )
+
+
+def notice_awards(pks: list[int]) -> list[Award]:
+    """Those awards whose notice exists, each ready for its notice (one query and the prefetches)."""
+    return list(_notice_awards().filter(pk__in=pks, status__in=NOTICE_STATUSES).order_by("pk"))
 
 
 def notice_award(pk: int) -> Award:

@@ -44,3 +44,13 @@ def yearly_claim_windows() -> dict[str, int]:
         "lapsed": claims.lapse_expired_claims(today=today),
         "opened": claims.open_claim_windows(today=today),
     }
+
+
+# A thousand notices take minutes: far past the default limits (settings.CELERY_TASK_TIME_LIMIT).
+@shared_task(soft_time_limit=3300, time_limit=3600)
+def render_batch_notices(job_id: int) -> str:
+    """The 资金拨付通知 of every award of a payment batch, in one ZIP (disbursement.notice_jobs.run)."""
+    from .notice_jobs import run
+
+    job = run(job_id)
+    return f"{job.status} {job.done}/{job.total}"

@@ -6,7 +6,9 @@ Run (the portal served by `make run` or `make deploy-check`'s stack, on loopback
 
 Bounded (about 300 requests) and loopback only: it refuses any other host. It trips the portal's rate
 limits for 127.0.0.1 for up to an hour (restart `make run` to clear its in-memory counters) and locks the
-account it probes (`demo-approver` by default, from this client only). Exit 0 when every attack was held,
+account it probes (`demo-approver` by default, from this client only). With the demo enterprise's password
+(`--enterprise-password`, `make run` prints it) it also tries to rename the verified demo organisation.
+Exit 0 when every attack was held,
 1 otherwise; standard library only.
 """
 
@@ -21,6 +23,29 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+INPUT = re.compile(r"<input\b[^>]*>")
+ATTR = re.compile(r'\b(name|value|type|checked)(?:="([^"]*)")?')
+SELECT = re.compile(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
+SELECTED = re.compile(r'<option\b[^>]*value="([^"]*)"[^>]*\bselected\b')
+ORG_NAME = re.compile(r"<dd[^>]*>\s*([^<]*有限公司[^<]*)\s*<")
+
+
+def form_fields(page: str) -> dict[str, str]:
+    """What a browser sends back for the page's form unchanged: inputs, checked boxes, selected options."""
+    fields: dict[str, str] = {}
+    for tag in INPUT.findall(page):
+        attrs = {m.group(1): m.group(2) or "" for m in ATTR.finditer(tag)}
+        if "name" not in attrs or attrs.get("type") in ("submit", "file", "button"):
+            continue
+        if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+            continue
+        default = "on" if attrs.get("type") in ("checkbox", "radio") else ""  # what a browser sends
+        fields[attrs["name"]] = attrs.get("value") or default
+    for name, options in SELECT.findall(page):
+        chosen = SELECTED.search(options)
+        if chosen:
+            fields[name] = chosen.group(1)
+    return fields
 
 
 @dataclass
@@ -66,6 +91,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", nargs="?", default="http://127.0.0.1:8000")
     parser.add_argument("--account", default="demo-approver", help="the account whose lock is probed")
+    parser.add_argument(
+        "--enterprise", default="demo-applicant", help="an enterprise account of a verified organisation"
+    )
+    parser.add_argument(
+        "--enterprise-password", default="", help="its password (skip the rename attack without it)"
+    )
     args = parser.parse_args()
     parts = urlsplit(args.base)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -76,6 +107,28 @@ def main() -> int:
 
     def held(name: str, ok: bool, detail: str) -> None:
         results.append((name, ok, detail))
+
+    # 0. Renaming a verified organisation from its own account (finding 4); first, before the
+    # login limits below trip for this client: the name stays the verified one.
+    if args.enterprise_password:
+        owner = Session(host, port)
+        owner.post_form(
+            "/accounts/login/", {"username": args.enterprise, "password": args.enterprise_password}
+        )
+        _status, _headers, before = owner.request("GET", "/accounts/organization/")
+        _status, _headers, edit = owner.request("GET", "/accounts/organization/edit/")
+        token = CSRF.search(edit)
+        fields = {**form_fields(edit), "name": "冒名顶替有限公司"}
+        if token:
+            fields["csrfmiddlewaretoken"] = token.group(1)
+        owner.request("POST", "/accounts/organization/edit/", fields)
+        _status, _headers, after = owner.request("GET", "/accounts/organization/")
+        logged_in = "统一社会信用代码" in before and "冒名顶替有限公司" not in before
+        held(
+            "rename of a verified organisation",
+            logged_in and "冒名顶替有限公司" not in after,
+            "name unchanged" if logged_in else "could not log in as the enterprise (password?)",
+        )
 
     # 1. NUL byte in path and query: a 400, never a 500.
     statuses = [Session(host, port).request("GET", path)[0] for path in ("/notices/%00/", "/policies/?q=%00")]
@@ -138,6 +191,27 @@ def main() -> int:
     n = until_429(lambda i: caller.request("GET", "/calculator/quote/?item=7.1")[0], 150)
     held("calculator JSON flood", n is not None, f"429 after {n}" if n is not None else "no limit in 150")
 
+    # 9. Guessing the second-factor code that unlocks an account.
+    guesser = Session(host, port)
+    n = until_429(
+        lambda i: guesser.post_form("/accounts/unlock/code/", {"username": args.account, "code": f"{i:06d}"})[
+            0
+        ],
+        30,
+    )
+    held("unlock-code guessing", n is not None, f"429 after {n}" if n is not None else "no limit in 30")
+
+    # 10. Anonymous objections flooding a notice (whether or not the notice exists: counted before the view).
+    objector = Session(host, port)
+    token = CSRF.search(objector.request("GET", "/accounts/login/")[2])
+    n = until_429(
+        lambda i: objector.request(
+            "POST", "/notices/1/entries/1/object/", {"reason": "x", "csrfmiddlewaretoken": token.group(1)}
+        )[0],
+        20,
+    )
+    held("objection flood", n is not None, f"429 after {n}" if n is not None else "no limit in 20")
+
     width = max(len(name) for name, _ok, _detail in results)
     for name, ok, detail in results:
         print(f"{'HELD  ' if ok else 'BROKEN'}  {name:<{width}}  {detail}")
@@ -145,4 +219,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except OSError as exc:
+        sys.stderr.write(f"attack_replay: no portal answers there ({exc.strerror or exc})\n")
+        raise SystemExit(2) from None

@@ -87,6 +87,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0003_action_seq_username_trigram")]
+    dependencies = [("audit", "0004_username_seq")]
 
     operations = [migrations.RunPython(forwards, backwards)]

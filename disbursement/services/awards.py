@@ -85,9 +85,12 @@ def create_award(*, application: Application, actor=None) -> Award:
             item=item,
             amount_fen=0 if yearly else application.awarded_fen,
         )
+        # bulk_create does not call Installment.save, which fills the name the due list sorts by.
+        name = application.organization.name
         installments = Installment.objects.bulk_create(
             Installment(
                 award=award,
+                organization_name=name,
                 number=row.number,
                 year=row.year,
                 amount_fen=row.amount_fen,

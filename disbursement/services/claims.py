@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import approved_membership_for
-from applications import materials
 from audit import services as audit
+from changning_ai import materials
 from policies import rules
 from policies.models import PolicyItem
 from policies.services import quote_item

@@ -26,6 +26,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -107,6 +108,7 @@ def create_batch(*, actor, installment_ids: Iterable[int]) -> PaymentBatch:
             raise ValidationError(
                 _("以下款项不是待拨付状态或已在其他批次中:%(items)s。") % {"items": "、".join(refused)}
             )
+        _recount(batch)
         for installment in installments:
             audit.record(
                 "installment.update",
@@ -115,6 +117,16 @@ def create_batch(*, actor, installment_ids: Iterable[int]) -> PaymentBatch:
                 after={"status": Due.BATCHED, "batch_id": batch.pk},
             )
     return batch
+
+
+def _recount(batch: PaymentBatch) -> None:
+    """Store the batch's number of installments and their sum (PaymentBatch.installment_count, total_fen)
+    after installments entered or left it; the caller holds the batch (created or locked)."""
+    totals = Installment.objects.filter(batch=batch).aggregate(count=Count("*"), total=Sum("amount_fen"))
+    batch.installment_count, batch.total_fen = totals["count"], totals["total"] or 0
+    PaymentBatch.objects.filter(pk=batch.pk).update(
+        installment_count=batch.installment_count, total_fen=batch.total_fen
+    )
 
 
 def submit_batch(*, actor, batch: PaymentBatch) -> PaymentBatch:
@@ -143,6 +155,7 @@ def _release(batch: PaymentBatch) -> int:
     released = Installment.objects.filter(
         pk__in=[i.pk for i in batched], batch=batch, status=Due.BATCHED
     ).update(status=Due.DUE, batch=None)
+    _recount(batch)
     for installment in batched:
         audit.record(
             "installment.update",
@@ -401,6 +414,7 @@ def record_failure(*, actor, batch: PaymentBatch, installment: Installment, reas
                     _("%(item)s 不在本批次的待拨付款项中,不能记录失败。") % {"item": describe(installment)}
                 )
             return existing
+        _recount(batch)
         audit.record(
             "installment.update",
             obj=installment,

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Role
 from accounts.selectors import approved_membership_for
-from applications.downloads import private_file_response
 from audit import services as audit
+from changning_ai.downloads import private_file_response
 from policies.templatetags.money import fen_yuan
 from reviews.access import has_any_role, role_required
 

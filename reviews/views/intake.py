@@ -24,11 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.applicant_types import OrgFlag
 from accounts.roles import Role
-from applications.downloads import private_file_response
 from applications.forms import fact_rows
 from applications.models import Application, status_labels
 from applications.selectors import application_quote
 from audit import services as audit
+from changning_ai.downloads import private_file_response
 from policies import rules
 from reviews import selectors
 from reviews.access import role_required

@@ -1,4 +1,4 @@
-"""Private downloads (materials, rent proofs) answer through one helper (applications.downloads): streamed by
+"""Private downloads (materials, rent proofs) answer through one helper (changning_ai.downloads): streamed by
 the worker by default, handed to nginx with X-Accel-Redirect when MEDIA_ACCEL_REDIRECT_PREFIX is set. Either
 way the permission is checked and the download audited first, and the answer is never rendered or cached."""
 
@@ -87,8 +87,8 @@ def test_a_storage_off_local_disk_is_streamed_even_with_the_prefix(settings, mon
     from django.core.files.storage import InMemoryStorage
     from django.db.models.fields.files import FieldFile
 
-    from applications.downloads import private_file_response
     from applications.models import Attachment
+    from changning_ai.downloads import private_file_response
 
     settings.MEDIA_ACCEL_REDIRECT_PREFIX = PREFIX
     field = Attachment._meta.get_field("file")

@@ -228,6 +228,36 @@ def test_the_search_runs_the_same_number_of_queries_for_few_and_many(
     assert len(response.context["page"].object_list) == 41
 
 
+def test_the_user_search_matches_part_of_a_name_in_any_case_and_takes_wildcards_literally(client, audrey):
+    for name in ("zhang_san", "ZHANGxSAN", "li%si", "lisi"):
+        record("test.entry", username=name, detail=name)
+    client.force_login(audrey)
+
+    def found(text: str) -> set[str]:
+        return {e.username for e in client.get(RECORDS, {"username": text}).context["page"].object_list}
+
+    assert found("ang_s") == {"zhang_san"}  # "_" is an underscore, not "any character"
+    assert found("zhang") == {"zhang_san", "ZHANGxSAN"}
+    assert found("I%S") == {"li%si"}
+    assert found("nobody") == set()
+
+
+def test_the_user_search_runs_the_same_number_of_queries_for_few_and_many(
+    client, audrey, django_assert_num_queries
+):
+    record("test.entry", username="zhou")
+    client.force_login(audrey)
+    client.get(RECORDS)  # warm up
+    # as the search by action, and one more: the names in the trail that contain the text (audit.filters)
+    with django_assert_num_queries(8) as few:
+        client.get(RECORDS, {"username": "zho"})
+    for n in range(40):
+        record("test.entry", username=f"zhou{n % 3}", detail=str(n))
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(RECORDS, {"username": "zho"})
+    assert response.context["page"].paginator.count == 41
+
+
 # ---------------------------------------------------------------- one record
 
 

@@ -376,6 +376,41 @@ def test_the_new_batch_page_filters_by_organisation(client, three_due, fay):
     assert three_due[1].award.application.number in html and three_due[2].award.application.number in html
 
 
+def test_the_new_batch_page_lists_organisations_by_name_and_follows_a_rename(
+    client, three_due, fay, alice, org_a, bob, org_b, carol
+):
+    """The page sorts by the installments' copy of the name (an index serves it, issue 13); a rename, which
+    takes effect when 区科委 verifies the new licence (issue 14), moves the organisation's installments."""
+    from accounts import identity
+    from tests.pdfs import pdf_upload
+
+    def order() -> list[int]:
+        html = login(client, fay).get(NEW).content.decode()
+        return [int(pk) for pk in re.findall(r'name="installments" value="(\d+)"', html)]
+
+    def rename(admin, organization, name: str) -> None:
+        identity.submit_identity(
+            actor=admin,
+            organization=organization,
+            licence=pdf_upload("营业执照.pdf"),
+            letter=None,
+            new_name=name,
+        )
+        identity.verify_identity(actor=carol, organization=organization)
+
+    of_a, of_b = three_due[0].pk, {three_due[1].pk, three_due[2].pk}
+    rename(alice, org_a, "B 甲公司")
+    rename(bob, org_b, "A 乙公司")
+    shown = order()
+    assert set(shown[:2]) == of_b and shown[2] == of_a
+    rename(bob, org_b, "C 乙公司")
+    shown = order()
+    assert shown[0] == of_a and set(shown[1:]) == of_b
+    assert set(
+        Installment.objects.filter(award__organization=org_b).values_list("organization_name", flat=True)
+    ) == {"C 乙公司"}
+
+
 def test_all_matching_the_filter_go_into_the_batch_by_query(client, three_due, fay, monkeypatch):
     from disbursement.views import payments
 
@@ -408,7 +443,8 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     # session, user, groups, the batch, its installments, accounts at approval, current accounts, records
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
     # +1 since issue 7: django-otp's middleware loads the session's verified device.
-    # +2 since issue 13: the batch's count and sum (one aggregate), and the records' page COUNT.
+    # +1 since issue 13: the records' page COUNT (the batch's count and sum are stored on the batch).
+    # +1 since issue 17: the latest 生成全部拨付通知 job (disbursement.notice_jobs.latest_job).
     with django_assert_num_queries(12) as first:
         client.get(detail(one))
     others = [
@@ -423,6 +459,35 @@ def test_the_batch_page_runs_the_same_queries_for_1_and_for_3_installments(
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(detail(three)).content.decode()
     assert "户名不符" in html and "PZ2" in html and "¥7,000.07" in html
+
+
+def test_a_batchs_stored_count_and_sum_follow_installments_entering_and_leaving_it(
+    three_due, fay, frank, fred
+):
+    """The list and the batch page show PaymentBatch.installment_count / total_fen (issue 13): whatever
+    leaves the batch (a failed payment, a withdrawal, a return) leaves its figures."""
+
+    def stored(batch) -> tuple[int, int]:
+        batch.refresh_from_db()
+        return batch.installment_count, batch.total_fen
+
+    def counted(batch) -> tuple[int, int]:
+        rows = Installment.objects.filter(batch=batch)
+        return rows.count(), sum(rows.values_list("amount_fen", flat=True))
+
+    batch = approved_batch(three_due, officer=fay, approver=frank)
+    assert stored(batch) == counted(batch) == (3, 60_700_007)
+    services.record_failure(actor=fay, batch=batch, installment=three_due[1], reason="户名不符")
+    assert stored(batch) == counted(batch) == (2, 60_400_004)
+    draft = services.create_batch(actor=fay, installment_ids=[three_due[1].pk])
+    assert stored(draft) == (1, 300_003)
+    services.withdraw_batch(actor=fay, batch=draft)
+    assert stored(draft) == counted(draft) == (0, 0)
+    again = services.submit_batch(
+        actor=fay, batch=services.create_batch(actor=fay, installment_ids=[three_due[1].pk])
+    )
+    services.return_batch(actor=fred, batch=again, reason="金额有误")
+    assert stored(again) == (0, 0)
 
 
 def test_the_batch_list_shows_the_rest_on_page_2(client, three_due, fay, monkeypatch):
@@ -443,7 +508,7 @@ def test_the_batch_page_shows_the_rest_on_page_2_with_the_whole_total(
 ):
     from disbursement.views import payments
 
-    monkeypatch.setattr(payments, "BATCH_PAGE_SIZE", 2)
+    monkeypatch.setattr(payments, "BATCH_LINES_PAGE_SIZE", 2)
     batch = approved_batch(three_due, officer=fay, approver=frank)
     login(client, fay)
     first = client.get(detail(batch)).content.decode()

@@ -101,7 +101,7 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
     expect(page.get_by_role("heading", level=1)).to_have_text("单位身份核验")
     for label, name in (("营业执照", "licence"), ("授权委托书", "letter")):
         path = tmp_path / f"{label}.pdf"
-        path.write_bytes(minimal_pdf(name))
+        path.write_bytes(pdf_bytes(name))
         page.get_by_label(label, exact=True).set_input_files(path)
     page.get_by_role("button", name="提交区科委核验").click()
     expect(page.get_by_role("status")).to_contain_text("材料已提交区科委核验")

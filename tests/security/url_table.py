@@ -193,6 +193,8 @@ disbursement:payment_paid               L     403   403   403   403   403   403 
 disbursement:payment_failed             L     403   403   403   403   403   403   405   403   403   403   403
 disbursement:batch_export               L     403   403   403   403   403   403   200   200   403   403   403
 disbursement:batch_sheet                L     403   403   403   403   403   403   200   200   403   403   403
+disbursement:batch_notices              L     403   403   403   403   403   403   405   405   403   403   403
+disbursement:batch_notices_download     L     403   403   403   403   403   403   404   404   403   403   403
 disbursement:award_notice               L     403   403   403   403   403   200   200   200   403   403   403
 disbursement:dashboard                  L     403   403   403   403   403   200   200   200   403   403   403
 # 一企一策 support agreements: 区科委's approver proposes, 区财政局's approver decides, the three read them.
@@ -451,6 +453,8 @@ disbursement:payment_paid               L     403   403   403   403   403   403 
 disbursement:payment_failed             L     403   403   403   403   403   403   >batch 403   403   403   403
 disbursement:batch_export               L     403   403   403   403   403   403   405   405   403   403   403
 disbursement:batch_sheet                L     403   403   403   403   403   403   405   405   403   403   403
+disbursement:batch_notices              L     403   403   403   403   403   403   >batch >batch 403   403   403
+disbursement:batch_notices_download     L     403   403   403   403   403   403   405   405   403   403   403
 disbursement:award_notice               L     403   403   403   403   403   405   405   405   403   403   403
 disbursement:dashboard                  L     403   403   403   403   403   405   405   405   403   403   403
 disbursement:agreements                 L     403   403   403   403   403   405   405   405   403   403   403
@@ -525,6 +529,9 @@ WRITERS: set[tuple[str, str]] = {
     ("applications:withdraw", "applicant_a"),
     ("disbursement:budget_confirm", "finance_officer"),
     ("disbursement:budget_confirm", "finance_approver"),
+    # 生成全部拨付通知: finance staff start the job of the batch (a NoticeJob row; the task runs on commit).
+    ("disbursement:batch_notices", "finance_officer"),
+    ("disbursement:batch_notices", "finance_approver"),
     ("administration:user_deactivate", "system_admin"),
     ("administration:role_edit", "security_admin"),
 }

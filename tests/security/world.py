@@ -485,6 +485,9 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "disbursement:payment_failed": {"pk": world.batch.pk, "installment_pk": world.paid_installment.pk},
         "disbursement:batch_export": {"pk": world.batch.pk},
         "disbursement:batch_sheet": {"pk": world.batch.pk},
+        "disbursement:batch_notices": {"pk": world.batch.pk},
+        # The world has no notice job: finance staff get 404, everyone else is refused before the lookup.
+        "disbursement:batch_notices_download": {"pk": world.batch.pk, "job_pk": world.batch.pk},
         "disbursement:award_notice": {"pk": world.award.pk},
         # the enterprise's awards
         "awards:notice_pdf": {"award_pk": world.award.pk},

@@ -75,6 +75,8 @@ class Command(OneLineErrorCommand):
                 "registered_in_changning": True,
                 "legal_representative": "演示法人",
                 "contact_name": "演示联系人",
+                # Every field the profile form asks for, so the demo enterprise can save its profile as it is.
+                "contact_phone": "021-00000000",
                 # A small enterprise, so every item open to enterprises and SMEs can be tried in the demo.
                 "org_type": "enterprise",
                 "is_sme": True,

@@ -524,6 +524,7 @@ class Command(OneLineErrorCommand):
                 installments.append(
                     Installment(
                         award=award,
+                        organization_name=award.application.organization.name,
                         number=number,
                         year=year if number == 1 else min(year + 1, self.now.year + 1),
                         amount_fen=amount,
@@ -566,6 +567,9 @@ class Command(OneLineErrorCommand):
                     batched[start : start + 1000],
                 )
             )
+        for batch, members in plan:  # what services.payments keeps on a batch
+            batch.installment_count = len(members)
+            batch.total_fen = sum(i.amount_fen for i in members)
         PaymentBatch.objects.bulk_create(batches, batch_size=BATCH)
         records = []
         for batch, members in plan:
