@@ -382,6 +382,12 @@ class ApplicationRevision(models.Model):
         return f"{self.application} v{self.number}"
 
 
+def status_labels() -> dict[str, str]:
+    """Each application status's label in the active language, for a page that shows many: built once,
+    where get_status_display rebuilds and translates every choice on each call (issue 13)."""
+    return {value: str(label) for value, label in Application.Status.choices}
+
+
 class StatusEvent(models.Model):
     """The application's timeline: every status it reached, when, by whom and why."""
 

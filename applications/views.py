@@ -29,13 +29,14 @@ from policies import rules
 
 from . import documents, services
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
-from .models import Application, Attachment, CallItem, StatusEvent
+from .models import Application, Attachment, CallItem, StatusEvent, status_labels
 from .selectors import (
     application_for,
     application_quote,
     dashboard_applications,
     next_action,
     open_call_items,
+    revisions_with_files,
 )
 
 
@@ -435,18 +436,13 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = application_for(
-        request.user,
-        pk,
-        queryset=Application.objects.prefetch_related("revisions__attachments"),
-    )
-    material_names = {m.code: m.name for m in application.item.materials.all()}
-    revisions = list(application.revisions.all())
-    for revision in revisions:
-        revision.files = [
-            {"name": material_names.get(a.material_code, a.material_code), "attachment": a}
-            for a in revision.attachments.all()
-        ]
+    # The call and the item are all the page reads: planning the JOINs of the rounds and the organisation
+    # cost more than running the query (issue 13).
+    application = application_for(request.user, pk, related=("call_item__call", "item"))
+    labels = status_labels()
+    events = list(StatusEvent.objects.filter(application=application).order_by("at", "id"))
+    for event in events:
+        event.status_label = labels.get(event.status, event.status)
     return render(
         request,
         "applications/detail.html",
@@ -454,8 +450,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "item": application.item,
             "call": application.call_item.call,
-            "events": list(StatusEvent.objects.filter(application=application).order_by("at", "id")),
-            "revisions": revisions,
+            "events": events,
+            "revisions": revisions_with_files(application),
             "fact_rows": fact_rows(application.item, application.facts),
             "documents": [
                 {"kind": kind, "title": documents.TITLES[kind]}

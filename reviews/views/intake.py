@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.applicant_types import OrgFlag
 from accounts.roles import Role
 from applications.forms import fact_rows
-from applications.models import Application
+from applications.models import Application, status_labels
 from applications.selectors import application_quote
 from audit import services as audit
 from changning_ai.downloads import private_file_response
@@ -245,6 +245,10 @@ def assign_queue(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.assignment_queue(include_complete=show_all), PAGE_SIZE)
     paginator.count = selectors.assignment_queue_count(include_complete=show_all)  # no JOIN to count
     page = paginator.get_page(request.GET.get("page"))
+    labels = status_labels()  # not get_status_display per row: a tenth of a 100-row page's time
+    page.object_list = list(page.object_list)
+    for application in page.object_list:
+        application.status_label = labels.get(application.status, application.status)
     return render(request, "reviews/assign_queue.html", {"page": page, "show_all": show_all})
 
 
@@ -432,6 +436,7 @@ urlpatterns = [
         "applications/<int:pk>/materials/<int:attachment_id>/download/", staff_download, name="staff_download"
     ),
     path("assign/", assign_queue, name="assign_queue"),
+    # The queue links each row here as "assign/" + pk + "/" (templates/reviews/assign_queue.html).
     path("assign/<int:pk>/", assign_application, name="assign_application"),
     path("assign/<int:pk>/auto/", auto_assign, name="auto_assign"),
     path("my/", my_assignments, name="my_assignments"),

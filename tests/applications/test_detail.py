@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.models import Application, StatusEvent
-from tests.applications.conftest import draft, ready, submitted
+from tests.applications.conftest import draft, pdf, ready, submitted
 
 pytestmark = pytest.mark.usefixtures("clock", "private_files")
 
@@ -54,6 +54,38 @@ def test_the_timeline_shows_the_return_reasons_with_their_time(client, alice, ca
     page = client.get(detail_url(application)).content.decode()
     assert "退回补正" in page
     assert "2025-04-03 15:30:00" in page
+    assert "请补充成果证明材料" in page
+
+
+def test_the_detail_runs_the_same_queries_for_one_revision_and_many(
+    client, alice, carol, call, clock, django_assert_num_queries
+):
+    application = submitted(alice, call)
+    client.force_login(alice)
+    client.get(detail_url(application))  # warm up
+    # session, user, the application with its organisation (joined through the user's membership), call,
+    # item and rounds, the timeline, the revisions with their files and the materials' names, the item's
+    # facts, and the header's unread-message COUNT (an applicant without a second factor: no device)
+    with django_assert_num_queries(7):
+        assert client.get(detail_url(application)).status_code == 200
+    clock.move_to("2025-04-03 15:30:00 +08:00", tick=False)
+    services.return_for_correction(actor=carol, application=application, reasons="请补充成果证明材料")
+    material = application.item.materials.order_by("sort_order").first()
+    services.add_attachment(
+        actor=alice, application=application, material_code=material.code, upload=pdf("补充.pdf")
+    )
+    services.submit_application(actor=alice, application=application)
+    client.force_login(alice)  # two days on: the session of the first visit has expired
+    client.get(detail_url(application))
+    with django_assert_num_queries(7):
+        page = client.get(detail_url(application)).content.decode()
+    assert reverse("applications:revision", args=[application.pk, 2]) in page
+    second = application.revisions.get(number=2)
+    assert second.attachments.count() > application.revisions.get(number=1).attachments.count()
+    for attachment in second.attachments.all():
+        assert reverse("applications:download", args=[application.pk, attachment.pk]) in page
+    # each file under its material's name, in the second revision's row
+    assert f"{material.name}:<a" in page.split("第 2 版", 1)[1] and "补充.pdf" in page
     assert "请补充成果证明材料" in page
 
 
