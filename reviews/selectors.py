@@ -534,6 +534,9 @@ def decision_queue(
     queryset = (
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("organization", "item", "call_item__call")
+        # Nothing of these is shown, and decoding each row's JSON and the call's guide was most of the cost
+        # of rendering a page of 100 (issue 13).
+        .defer("facts", "call_item__payment_stages", "call_item__call__guide")
         .annotate(
             decided_fen=Subquery(latest.values("amount_fen")[:1]),
             reviews_submitted=Coalesce(Subquery(submitted_reviews, output_field=IntegerField()), 0),
