@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from stdnum.cn import uscc
 
 from accounts.models import Membership, Organization, User
-from accounts.roles import Role
+from accounts.roles import Role, group_for
 
 
 def make_uscc(body: str = "91310105MA1FL0ABC") -> str:
@@ -69,7 +69,7 @@ def test_every_role_exists_as_a_group(db):
 
 def test_user_has_role_through_its_group(db):
     alice = User.objects.create_user("alice", password="x-Secret-123")
-    alice.groups.add(Group.objects.get(name=Role.INTAKE_OFFICER))
+    alice.groups.add(group_for(Role.INTAKE_OFFICER))
     assert alice.has_role(Role.INTAKE_OFFICER)
     assert not alice.has_role(Role.FINANCE_APPROVER)
 

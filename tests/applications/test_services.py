@@ -4,13 +4,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from stdnum.cn import uscc
 
 from accounts.models import Membership, Organization, User
-from accounts.roles import Role
+from accounts.roles import Role, group_for
 from applications import services
 from applications.models import Application, ApplicationRevision, Call, CallItem
 from applications.selectors import application_quote
@@ -31,7 +30,7 @@ def _uscc(n: int) -> str:
 
 def _member(username: str, n: int) -> User:
     user = User.objects.create_user(username, password="Secret-Pass-123")
-    user.groups.add(Group.objects.get(name=Role.APPLICANT))
+    user.groups.add(group_for(Role.APPLICANT))
     organization = Organization.objects.create(
         uscc=_uscc(n),
         name=f"{username} 公司",
@@ -178,7 +177,7 @@ def test_returned_application_resubmits_as_a_new_revision_keeping_the_first(alic
     application = _ready(alice, call)
     services.submit_application(actor=alice, application=application)
     carol = User.objects.create_user("carol", password="Secret-Pass-123")
-    carol.groups.add(Group.objects.get(name=Role.INTAKE_OFFICER))
+    carol.groups.add(group_for(Role.INTAKE_OFFICER))
     services.return_for_correction(actor=carol, application=application, reasons="请补充审计报告")
     services.save_draft(actor=alice, application=application, facts={"self_raised_investment": "3000000"})
     services.submit_application(actor=alice, application=application)
