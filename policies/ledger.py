@@ -63,9 +63,13 @@ def recorded_awards(query: AwardQuery) -> AwardedSums:
     from .models import RecordedAward
 
     # Compared in Python, normalised (matters.normalise): one organisation has few such rows.
+    recorded = memoised(
+        ("recorded_awards", query.organization.pk),
+        lambda: list(RecordedAward.objects.filter(organization=query.organization)),
+    )
     fen = sum(
         award.amount_fen
-        for award in RecordedAward.objects.filter(organization=query.organization)
+        for award in recorded  # type: ignore[attr-defined]
         if award.matter_key_for(query.matter_key) == query.matter_key
     )
     return AwardedSums(same_matter=rules.fen_to_yuan(fen) or rules.ZERO)
