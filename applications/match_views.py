@@ -36,12 +36,14 @@ def match(request: HttpRequest, organization) -> HttpResponse:
                 return {**recorded.get(item.code, {}), **typed["facts"]}
             return recorded.get(item.code, {})
 
-        matches = matching.match_items(
-            matching.with_rule_data(policy_selectors.round_items(round=policy_round)),
-            facts_for=facts_for,
-            on=today,
-            organization=organization,
-            calls=matching.calls_by_item_code(matching.open_call_items(), round=policy_round),
+        matches = matching.by_status(
+            matching.match_items(
+                matching.with_rule_data(policy_selectors.round_items(round=policy_round)),
+                facts_for=facts_for,
+                on=today,
+                organization=organization,
+                calls=matching.calls_by_item_code(matching.open_call_items(), round=policy_round),
+            )
         )
     return render(
         request,

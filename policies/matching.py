@@ -200,3 +200,9 @@ def match_items(
             )
             for item in items
         ]
+
+
+def by_status(matches: list[Match]) -> list[Match]:
+    """Eligible first, then those that depend on something, then the rest; the round's order within each."""
+    order = {ELIGIBLE: 0, DEPENDS: 1, INELIGIBLE: 2}
+    return sorted(matches, key=lambda m: order[m.status])

@@ -61,14 +61,14 @@ def match(request: HttpRequest) -> HttpResponse:
         chosen = set(form.cleaned_data["topics"])
         items = [i for i in selectors.round_items(round=policy_round) if not chosen or chosen & set(i.topics)]
         applicant = form.applicant_facts()
-        matches = matching.match_items(
-            matching.with_rule_data(items),
-            facts_for=lambda item: applicant,
-            on=today,
-            calls=matching.calls_by_item_code(matching.open_call_items(), round=policy_round),
+        matches = matching.by_status(
+            matching.match_items(
+                matching.with_rule_data(items),
+                facts_for=lambda item: applicant,
+                on=today,
+                calls=matching.calls_by_item_code(matching.open_call_items(), round=policy_round),
+            )
         )
-        order = {matching.ELIGIBLE: 0, matching.DEPENDS: 1, matching.INELIGIBLE: 2}
-        matches.sort(key=lambda m: order[m.status])
     return render(
         request,
         "policies/match.html",
