@@ -21,7 +21,6 @@ pytestmark = pytest.mark.e2e
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DURING = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
-STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'"
 
 
 @pytest.fixture
@@ -30,26 +29,8 @@ def scene(transactional_db, policy_data):
         yield open_call(("7.1", "9.1"))
 
 
-@pytest.fixture
-def strict_page(page):
-    """Every page under the site's strict CSP, its violations collected."""
-
-    def add_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    page.route("**/*", add_csp)
-    page.violations = []
-    page.on(
-        "console",
-        lambda msg: page.violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    yield page
-    page.unroute_all(behavior="ignoreErrors")
-
-
-def test_an_anonymous_visitor_finds_an_open_call_and_a_matched_item(live_server, scene, strict_page):
-    page = strict_page
+def test_an_anonymous_visitor_finds_an_open_call_and_a_matched_item(live_server, scene, strict_csp_page):
+    page = strict_csp_page
     page.goto(f"{live_server.url}/")
     calls = page.locator("#open-calls")
     expect(calls).to_contain_text("7.1")
@@ -71,12 +52,13 @@ def test_an_anonymous_visitor_finds_an_open_call_and_a_matched_item(live_server,
     expect(row).to_contain_text("项目自筹投入资金总额")
     # Its call: applying asks the visitor to log in first.
     row.get_by_role("link", name="去申报").click()
-    # (The CSP route fetches the redirect itself, so the address bar keeps the link's URL.)
     expect(page.locator("form").get_by_role("button", name="登录")).to_be_visible()
     assert page.violations == []
 
 
-def test_an_organisation_sees_its_matches_and_starts_a_prefilled_application(live_server, scene, strict_page):
+def test_an_organisation_sees_its_matches_and_starts_a_prefilled_application(
+    live_server, scene, strict_csp_page
+):
     alice = MembershipFactory(user=UserFactory(username="alice", roles=[Role.APPLICANT]), admin=True).user
     earlier = services.start_application(actor=alice, call_item=scene.call_items.get(item__code="7.1"))
     services.save_draft(
@@ -90,7 +72,7 @@ def test_an_organisation_sees_its_matches_and_starts_a_prefilled_application(liv
     )
     client = Client()
     client.force_login(alice)
-    page = strict_page
+    page = strict_csp_page
     page.context.add_cookies(
         [
             {
@@ -114,8 +96,8 @@ def test_an_organisation_sees_its_matches_and_starts_a_prefilled_application(liv
     assert page.violations == []
 
 
-def test_calculator_figures_survive_sign_up(live_server, scene, strict_page):
-    page = strict_page
+def test_calculator_figures_survive_sign_up(live_server, scene, strict_csp_page):
+    page = strict_csp_page
     page.goto(f"{live_server.url}/calculator/?round=changning-ai-2024&item=7.1")
     page.locator("#id_self_raised_investment").press_sequentially("2000000")
     expect(page.locator("#quote-amount")).to_have_text("600,000.00")
