@@ -117,6 +117,11 @@ def test_the_page_runs_a_constant_number_of_queries_in_items_and_awards(
         CallItem.objects.create(call=second, item=PolicyItem.objects.get(round=call.round, code=code))
     with django_assert_num_queries(14):
         client.get(MATCH)
+    # Fewer items in the round: still the same queries.
+    PolicyItem.objects.filter(round=call.round, code__in=["9.3a", "9.3b", "9.3c", "6.2"]).delete()
+    with django_assert_num_queries(14):
+        page = client.get(MATCH).content.decode()
+    assert 'id="match-9.3a"' not in page
 
 
 # ---------------------------------------------------------------- 用这些数据申报 in whichever round

@@ -223,3 +223,15 @@ def test_the_calculator_page_links_to_apply_with_its_figures(client, policy_data
     query = urlencode({"round": "changning-ai-2024", "item": "7.1", "self_raised_investment": "2000000"})
     page = client.get(f"{reverse('policies:calculator')}?{query}").content.decode()
     assert "用这些数据申报" in page
+
+
+def test_the_topics_and_open_calls_read_in_english(client, policy_data, clock):
+    from django.conf import settings
+
+    open_call(["7.1"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(HOME).content.decode()
+    assert "Calls open now" in page and "29 days left" in page
+    assert "Office rent" in page and "Insurance and loans" in page
+    page = client.get(MATCH, {"org_type": "enterprise", "asked": "1"}).content.decode()
+    assert "What can I apply for" in page and "Depends" in page
