@@ -461,6 +461,9 @@ POLICY_AWARD_LEDGERS = [
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
+# The calls open now, for the public pages of policies (home, calculator, 政策匹配), which never import the
+# applications app: a function (at=None) → call items with call, call.round and item fetched.
+OPEN_CALL_ITEMS = "applications.selectors.open_call_items"
 # Art. 2 good standing beyond the organisation's own record (the ruling of 2026-12-02): each returns the
 # reasons, in Chinese, why the organisation is not in good standing; policies never imports the finance app.
 ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reasons"]

@@ -82,6 +82,7 @@ policies:home                           200
 policies:catalogue                      200
 policies:round                          200
 policies:item                           200
+policies:match                          200
 policies:calculator                     200
 policies:calculator_quote               400
 notices:list                            200
@@ -131,7 +132,8 @@ accounts:reauth                         L     200   200   200   200   200   200 
 # an id that does not exist. Staff (no organisation) are sent to the organisation page from the lists.
 applications:dashboard                  L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:calls                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
-applications:start_from_calculator      L     404   404   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:start_from_calculator      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:match                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:detail                     L     200   404   404   404   404   404   404   404   404   404   404
 applications:edit                       L     200   404   404   404   404   404   404   404   404   404   404
@@ -342,6 +344,7 @@ policies:home                           405
 policies:catalogue                      405
 policies:round                          405
 policies:item                           405
+policies:match                          405
 policies:calculator                     405
 policies:calculator_quote               405
 notices:list                            405
@@ -392,6 +395,7 @@ accounts:reauth                         L     400   400   400   400   400   400 
 applications:dashboard                  L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:calls                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start_from_calculator      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:match                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start                      L     >edit >edit >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:detail                     L     405   405   405   405   405   405   405   405   405   405   405
 applications:edit                       L     >edit 404   404   404   404   404   404   404   404   404   404
