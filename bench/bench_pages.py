@@ -188,7 +188,8 @@ def main() -> None:
         p_large = statistics.median(times[name, large]) * 1e3
         print(
             f"| {name} `{pages[large][name][1]}` | {queries[name, small]} / {queries[name, large]} "
-            f"| {rows[name, small]} / {rows[name, large]} | {p_small:.1f} | {p_large:.1f} | {p_large / p_small:.2f}× "
+            f"| {rows[name, small]} / {rows[name, large]} "
+            f"| {p_small:.1f} | {p_large:.1f} | {p_large / p_small:.2f}× "
             f"| {sizes_bytes[name, large] // 1024} |"
         )
 
