@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.inbox",
             ],
+            # {{ obj|label:"status" }} everywhere: a choice's label translated once (changning_ai/labels.py).
+            "builtins": ["changning_ai.labels"],
         },
     },
 ]
