@@ -91,7 +91,7 @@ class AccountSecurityMiddleware:
 
     def idle_logout(self, request: HttpRequest) -> HttpResponse:
         logout(request)
-        minutes = settings.SESSION_IDLE_SECONDS // 60
+        minutes = max(1, settings.SESSION_IDLE_SECONDS // 60)
         messages.info(request, _("因%(minutes)d分钟无操作,您已自动退出,请重新登录") % {"minutes": minutes})
         if request.method == "GET":
             return redirect_to_login(request.get_full_path())

@@ -28,6 +28,7 @@ from changning_ai.ratelimit import rate
 from . import security, services
 from .forms import CodeOnlyForm, EmailForm, MobileForm, SmsPasswordResetForm
 from .models import VerificationCode
+from .reauth import reauth_required
 from .verification import issue_code, mask
 
 BACKEND = "accounts.backends.IdentifierBackend"
@@ -195,6 +196,9 @@ def sms_reset_resend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+# The address becomes a login name and the channel of password resets: a borrowed session must not set
+# it without the password (accounts.reauth), as for bank details.
+@reauth_required(methods=["POST"])
 def email_add(request: HttpRequest) -> HttpResponse:
     form = EmailForm(bound(request), initial={"email": request.user.email})
     if form.is_bound and form.is_valid():

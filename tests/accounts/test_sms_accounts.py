@@ -326,6 +326,14 @@ def test_a_mobile_account_adds_and_verifies_an_email(client, li):
     )
 
 
+def test_setting_an_address_needs_a_recent_password(client, li, clock):
+    client.force_login(li)
+    clock.shift(timedelta(minutes=10))
+    response = client.post("/accounts/email/", {"email": "li@example.com"})
+    assert response["Location"].startswith("/accounts/reauth/")
+    assert mail.outbox == [] and not VerificationCode.objects.exists()
+
+
 def test_an_address_of_another_account_is_refused(client, li):
     UserFactory(username="other", email="taken@example.com")
     client.force_login(li)
@@ -422,3 +430,13 @@ def test_only_http_urls_are_used(settings):
     settings.SMS_URL = "file:///etc/passwd"
     with pytest.raises(sms.SmsError):
         sms.HttpSmsBackend().send(sms.SmsMessage(to=MOBILE, message="x"))
+
+
+def test_the_deploy_check_warns_of_the_console_backend_in_production(settings):
+    from accounts.checks import sms_backend_check
+
+    settings.DEBUG = False
+    settings.SMS_BACKEND = "accounts.sms.ConsoleSmsBackend"
+    assert [w.id for w in sms_backend_check(None)] == ["accounts.W001"]
+    settings.SMS_BACKEND = "accounts.sms.HttpSmsBackend"
+    assert sms_backend_check(None) == []
