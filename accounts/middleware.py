@@ -39,7 +39,14 @@ class AccountSecurityMiddleware:
     @cached_property
     def second_factor_pages(self) -> frozenset[str]:
         """Open to a user who has given the password but not yet the code."""
-        names = ["logout", "two_factor_verify", "two_factor_setup", "two_factor_recovery_codes"]
+        # session_extend: the idle dialog's 继续办理 on these very pages only touches `last_seen`.
+        names = [
+            "logout",
+            "two_factor_verify",
+            "two_factor_setup",
+            "two_factor_recovery_codes",
+            "session_extend",
+        ]
         return frozenset(reverse(f"accounts:{name}") for name in names)
 
     @cached_property

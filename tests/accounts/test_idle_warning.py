@@ -102,3 +102,16 @@ def test_the_staff_scoring_and_decision_forms_keep_drafts():
     templates = Path(settings.BASE_DIR, "templates")
     assert 'data-keep-draft="score"' in (templates / "reviews/score_form.html").read_text()
     assert 'data-keep-draft="decision"' in (templates / "reviews/decision.html").read_text()
+
+
+def test_continuing_works_on_the_second_factor_pages_too(client, clock, db):
+    """A staff member between the password and the code sees the dialog as well; 继续办理 must not send
+    the request to the second-factor page (the dialog would then end the session it meant to keep)."""
+    from accounts.roles import Role
+    from tests.factories import PASSWORD, UserFactory
+
+    UserFactory(username="rex", roles=[Role.EXPERT_REVIEWER])
+    client.post("/accounts/login/", {"username": "rex", "password": PASSWORD})
+    assert client.get(PAGE)["Location"].startswith("/accounts/2fa/setup/")
+    response = client.post(EXTEND)
+    assert response.status_code == 200 and response.json() == {"remaining": 30 * 60}
