@@ -115,3 +115,12 @@ def test_continuing_works_on_the_second_factor_pages_too(client, clock, db):
     assert client.get(PAGE)["Location"].startswith("/accounts/2fa/setup/")
     response = client.post(EXTEND)
     assert response.status_code == 200 and response.json() == {"remaining": 30 * 60}
+
+
+def test_the_dialog_speaks_english_on_english_pages(client, clock, alice, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(alice)
+    html = client.get(PAGE).content.decode()
+    assert "You will be logged out soon" in html
+    assert ">Continue</button>" in html
+    assert "logged out after 30 minutes without activity" in html
