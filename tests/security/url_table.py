@@ -99,6 +99,14 @@ accounts:password_reset                 200
 accounts:password_reset_done            200
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        200
+accounts:signup_verify                  >accounts:signup  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:signup_resend                  405
+accounts:sms_reset                      200
+accounts:sms_reset_verify               >accounts:sms_reset
+accounts:sms_reset_resend               405
+accounts:email                          L     200  200  200  200  200  200  200  200  200  200  200
+accounts:email_verify                   L     >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email
+accounts:session_extend                 L     405  405  405  405  405  405  405  405  405  405  405
 accounts:unlock_request                 200
 accounts:unlock_code                    200
 accounts:unlock_confirm                 400
@@ -361,6 +369,14 @@ accounts:password_reset                 200
 accounts:password_reset_done            405
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        405
+accounts:signup_verify                  >accounts:signup  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:signup_resend                  >accounts:signup
+accounts:sms_reset                      400
+accounts:sms_reset_verify               >accounts:sms_reset
+accounts:sms_reset_resend               >accounts:sms_reset
+accounts:email                          L     400  400  400  400  400  400  400  400  400  400  400
+accounts:email_verify                   L     >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email
+accounts:session_extend                 L     200  200  200  200  200  200  200  200  200  200  200
 accounts:unlock_request                 400
 accounts:unlock_code                    400
 accounts:unlock_confirm                 400
