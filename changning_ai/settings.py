@@ -461,6 +461,10 @@ POLICY_AWARD_LEDGERS = [
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
+# The money side of an application's timeline and dashboard row past 已认定 (applications.progress): the
+# finance app derives it from its awards, installments, payments and yearly claims; applications never
+# imports the finance app.
+AWARD_PROGRESS = "disbursement.progress.award_progress"
 # Art. 2 good standing beyond the organisation's own record (the ruling of 2026-12-02): each returns the
 # reasons, in Chinese, why the organisation is not in good standing; policies never imports the finance app.
 ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reasons"]

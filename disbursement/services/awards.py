@@ -319,6 +319,7 @@ def record_clawback(
         on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
         if on_application > 0:
             record_clawback_amount(application=application, amount_fen=on_application)
+    closes = False
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (
@@ -326,7 +327,11 @@ def record_clawback(
         and not award.installments.filter(status__in=(*UNPAID, IStatus.BATCHED)).exists()
     ):
         award.status = Award.Status.CLOSED
+        closes = True
     award.save(update_fields=["status"])
+    notifications.clawback_recorded(clawback)
+    if closes:
+        notifications.award_closed(award)
     return clawback
 
 
