@@ -97,4 +97,11 @@ def status_next_text(application: Application, *, at: datetime | None = None) ->
     if application.status == status.RETURNED:
         closes = timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")
         return _("按退回意见修改后重新提交(截止 %(closes)s)。") % {"closes": closes}
+    # The ends: nothing more happens to this application, and the enterprise is told so.
+    if application.status in (status.NOT_ACCEPTED, status.WITHDRAWN):
+        return _("本申报已办结;可在申报批次开放期内另行申报。")
+    if application.status == status.NOT_RECOMMENDED:
+        return _("不予支持;如区科委重新审定,结果将另行通知。")
+    if application.status == status.REJECTED:
+        return _("未通过,本申报已办结。")
     return ""

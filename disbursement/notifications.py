@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.notify import notify
 from accounts.recipients import holders_of, organization_members
 from accounts.roles import Role
+from applications.models import Call
 from policies.templatetags.money import fen_yuan
 
 from .models import Award, Installment, PaymentBatch, PaymentRecord, SupportAgreement
@@ -109,6 +110,42 @@ def clawback_recorded(clawback) -> None:
     notify(
         event="award.clawback",
         key=str(clawback.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=_mine(award),
+    )
+
+
+def _payment_days(award: Award) -> int:
+    """The call's typical time from due to paid; an agreement's award has no call: the field's default."""
+    if award.application_id is None:
+        return Call._meta.get_field("payment_working_days").default
+    return award.application.call_item.call.payment_working_days
+
+
+def installment_payable(installment: Installment) -> None:
+    """An installment became due (its year came, or the project's 验收 was recorded): the enterprise learns
+    it will be paid and how long that typically takes. Once per installment."""
+    award = installment.award
+    values = {
+        "number": _number(award),
+        "n": installment.number,
+        "amount": fen_yuan(installment.amount_fen),
+        "days": _payment_days(award),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("资助款已到拨付期:%(number)s 第%(n)d期") % values
+        body = (
+            _(
+                "申报 %(number)s 第%(n)d期资助款 %(amount)s 已到拨付期。\n"
+                "下一步:区财政局编入拨付批次拨付,通常需要 %(days)d 个工作日到账;请确认收款账户信息有效。"
+            )
+            % values
+        )
+    notify(
+        event="installment.payable",
+        key=str(installment.pk),
         recipients=organization_members(award.organization_id),
         subject=subject,
         body=body,

@@ -171,7 +171,7 @@ def release_due_installments(*, today: date | None = None) -> int:
     single UPDATE of many rows would leave the trail without them, and locking them all at once could
     meet another service locking the same rows in another order."""
     today = today or timezone.localdate()
-    candidates = Installment.objects.select_related("award__application").filter(
+    candidates = Installment.objects.select_related("award__application__call_item__call").filter(
         Q(condition=Installment.Condition.NONE) | Q(condition_met_at__isnull=False),
         status=IStatus.SCHEDULED,
         award__status=Award.Status.APPROVED,
@@ -189,6 +189,7 @@ def release_due_installments(*, today: date | None = None) -> int:
                     before={"status": IStatus.SCHEDULED},
                     after={"status": IStatus.DUE},
                 )
+                notifications.installment_payable(installment)
                 released += 1
     return released
 
@@ -201,6 +202,9 @@ def _meet_condition(installment: Installment, at: datetime, award: Award) -> Non
     if award.status == Award.Status.APPROVED:
         installment.status = _settled_status(installment, _today(at))
     installment.save(update_fields=["condition_met_at", "status"])
+    if installment.status == IStatus.DUE:
+        installment.award = award
+        notifications.installment_payable(installment)
 
 
 @transaction.atomic

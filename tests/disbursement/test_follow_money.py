@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytest
 from django.urls import reverse
 
+from applications import services as application_services
 from applications.models import Application
 from disbursement import services
 from disbursement.models import Installment
@@ -99,6 +100,8 @@ def test_each_status_before_recognition_says_what_happens_next_and_how_long(clie
     assert "通常需要 3 个工作日" in timeline(detail(client, anna, application))
     Application.objects.filter(pk=application.pk).update(status=Application.Status.UNDER_REVIEW)
     assert "专家评审及审定中,通常需要 20 个工作日" in timeline(detail(client, anna, application))
+    application_services.withdraw_application(actor=alice, application=application)
+    assert "本申报已办结;可在申报批次开放期内另行申报。" in timeline(detail(client, anna, application))
 
 
 # ---------------------------------------------------------------- past 认定

@@ -84,6 +84,8 @@ def test_the_timeline_shows_the_payment_and_the_closing(browser, live_server, pa
                 "已拨付 2025-06-03"
             )
 
+            page.screenshot(path="/tmp/follow_money_awards.png", full_page=True)
+
             page.goto(f"{live_server.url}/accounts/inbox/")
             main = page.get_by_role("main")
             expect(main).to_contain_text(f"资助款已拨付:{number} 第1期")

@@ -19,7 +19,7 @@ from disbursement import services as finance
 from disbursement.services.claims import lapse_expired_claims
 from reviews import services
 from tests.applications.conftest import draft, submitted
-from tests.disbursement import test_claims
+from tests.disbursement import test_claims, test_follow_money
 from tests.disbursement.conftest import SHANGHAI, pay
 from tests.notifications import test_rules
 from tests.notifications.test_rules import message, told
@@ -122,6 +122,7 @@ def test_a_clawback_tells_the_enterprise_what_is_cancelled_and_what_to_repay(
 
 
 run = test_claims.run  # alice's 6.1b run (rent ¥600,000, recognised at ¥300,000), approved by fred
+staged_award = test_follow_money.staged_award  # alice's 7.1 award: half now, half after 验收; approved
 
 
 def test_a_yearly_claim_is_acknowledged_and_a_lapsed_run_is_told(run, alice, anna, dora, clock):
@@ -145,3 +146,24 @@ def test_a_yearly_claim_is_acknowledged_and_a_lapsed_run_is_told(run, alice, ann
     assert told("claim.lapsed", str(second.pk)) == {"alice", "anna"}
     assert lapse_expired_claims() == 0
     assert Notification.objects.filter(event="claim.lapsed").count() == 2
+
+
+def test_an_installment_falling_due_tells_the_enterprise_once_with_the_payment_time(
+    award, budget, year_total, alice, anna, fred
+):
+    # Approved in December for a 2025 installment: it waits for its year, then the daily release makes it due.
+    finance.approve_award(actor=fred, award=award, at=datetime(2024, 12, 20, 10, 0, tzinfo=SHANGHAI))
+    installment = award.installments.get()
+    assert not Notification.objects.filter(event="installment.payable").exists()
+    assert finance.release_due_installments() == 1
+    assert finance.release_due_installments() == 0
+    assert told("installment.payable", str(installment.pk)) == {"alice", "anna"}
+    body = message("installment.payable", "anna").body
+    assert "¥600,000.00" in body and "通常需要 10 个工作日到账" in body
+
+
+def test_recorded_acceptance_makes_the_last_stage_due_and_tells_the_enterprise(staged_award, anna, dora):
+    assert not Notification.objects.filter(event="installment.payable").exists()  # the approval told it
+    finance.record_acceptance(actor=dora, award=staged_award)
+    second = staged_award.installments.get(number=2)
+    assert told("installment.payable", str(second.pk)) == {"alice", "anna"}
