@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from applications import services as application_services
@@ -295,3 +296,13 @@ def test_my_awards_runs_the_same_queries_with_payments_failures_and_claims(
     with django_assert_num_queries(10):
         html = client.get(MINE).content.decode()
     assert "拨付未成功:户名不符" in html and Installment.objects.filter(status="paid").count() == 1
+
+
+def test_an_english_reader_follows_the_money_in_english(client, award, anna):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    section = timeline(detail(client, anna, award.application))
+    assert "Awaiting payment: the award awaits the finance bureau&#x27;s approval" in section
+    assert "Recognised amount ¥600,000.00" in section
+    assert "typically 10 working days" in section
+    row = dashboard_row(client.get(DASHBOARD).content.decode(), award.application)
+    assert "Awaiting payment (finance bureau approving)" in row
