@@ -71,6 +71,24 @@ class Call(models.Model):
     )
     publicity_working_days = models.PositiveSmallIntegerField(_("公示期(工作日)"), default=5)
     review_overdue_days = models.PositiveSmallIntegerField(_("评审逾期提醒(天)"), default=14)
+    # How long each step typically takes, in working days: told to the enterprise beside every status
+    # ("what happens next", applications.progress). Expectations the commission sets for the call, not
+    # deadlines the portal enforces; the defaults are the district's usual 政务服务 practice.
+    intake_working_days = models.PositiveSmallIntegerField(
+        _("受理审查通常时长(工作日)"), default=5, help_text=_("提交后区科委完成受理审查(受理或退回补正)。")
+    )
+    review_working_days = models.PositiveSmallIntegerField(
+        _("评审及审定通常时长(工作日)"), default=20, help_text=_("受理后专家评审直至审定结果。")
+    )
+    finance_review_working_days = models.PositiveSmallIntegerField(
+        _("财政审核通常时长(工作日)"), default=10, help_text=_("认定后区财政局审核资助并安排预算。")
+    )
+    payment_working_days = models.PositiveSmallIntegerField(
+        _("拨付到账通常时长(工作日)"), default=10, help_text=_("款项到拨付期后编入批次、审核直至到账。")
+    )
+    claim_check_working_days = models.PositiveSmallIntegerField(
+        _("年度兑现核查通常时长(工作日)"), default=10, help_text=_("连续补贴的年度申领提交后区科委核查。")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

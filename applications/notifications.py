@@ -47,6 +47,59 @@ def application_returned(application: Application, reasons: str) -> None:
     )
 
 
+def application_submitted(application: Application, revision_number: int) -> None:
+    """提交 (and each resubmission after 退回补正): every member of the organisation gets the number and what
+    happens next, with the call's typical time for 受理审查. Keyed by the revision."""
+    call = application.call_item.call
+    values = {
+        "number": application.number,
+        "project": application.project_name,
+        "n": revision_number,
+        "days": call.intake_working_days,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        if revision_number > 1:
+            subject = _("申报 %(number)s 已重新提交(第 %(n)d 版)") % values
+        else:
+            subject = _("申报 %(number)s 已提交") % values
+        body = (
+            _(
+                "您单位的申报 %(number)s(%(project)s)已提交(第 %(n)d 版)。\n"
+                "下一步:区科委进行受理审查(受理或退回补正),通常需要 %(days)d 个工作日,结果将另行通知。"
+            )
+            % values
+        )
+    notify(
+        event="application.submitted",
+        key=f"{application.pk}:{revision_number}",
+        recipients=organization_members(application.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("applications:detail", args=[application.pk]),
+    )
+
+
+def application_withdrawn(application: Application, reason: str) -> None:
+    """撤回: the organisation's members (the one who withdrew included: the inbox is the record)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = application.number or _("草稿")
+        subject = _("申报 %(number)s 已撤回") % {"number": label}
+        body = _("您单位的申报 %(number)s(%(project)s)已撤回,不再办理。") % {
+            "number": label,
+            "project": application.project_name or _("未填写项目名称"),
+        }
+        if reason:
+            body += "\n" + _("撤回原因:%(reason)s") % {"reason": reason}
+    notify(
+        event="application.withdrawn",
+        key=str(application.pk),
+        recipients=organization_members(application.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("applications:detail", args=[application.pk]),
+    )
+
+
 # ---------------------------------------------------------------- beat: drafts before a call closes
 
 

@@ -16,6 +16,7 @@ from policies.models import ItemMaterial
 from policies.services import quote_item
 
 from .models import Application, ApplicationRevision, Call, CallItem
+from .progress import MoneyProgress, status_next_text
 
 # What the pages of an application read of its neighbours, fetched with it.
 APPLICATION_RELATED = ("call_item__call__round", "item__round", "organization")
@@ -114,10 +115,15 @@ def dashboard_applications(organization: Organization) -> QuerySet[Application]:
 class NextAction:
     text: str
     url_name: str = ""  # "edit", "detail" or ""
+    url: str = ""  # a page of another app (我的资助, a yearly claim), already reversed
 
 
-def next_action(application: Application, *, at: datetime | None = None) -> NextAction:
-    """What the enterprise must do next, in words, for the dashboard."""
+def next_action(
+    application: Application, *, at: datetime | None = None, money: MoneyProgress | None = None
+) -> NextAction:
+    """What happens next, in words, for the dashboard: what the enterprise must do, or what the district
+    does and how long it typically takes (progress.status_next_text). Past 已认定 the award's progress
+    (`money`, progress.money_progress) says it."""
     status = Application.Status
     call = application.call_item.call
     if application.status == status.DRAFT:
@@ -126,16 +132,10 @@ def next_action(application: Application, *, at: datetime | None = None) -> Next
         closes = timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")
         return NextAction(_("填写完整并上传材料后提交(截止 %(closes)s)。") % {"closes": closes}, "edit")
     if application.status == status.RETURNED:
-        return NextAction(_("按退回意见修改后重新提交。"), "edit")
-    if application.status == status.SUBMITTED:
-        return NextAction(_("等待区科委受理,无需操作。"))
-    if application.status in (status.ACCEPTED, status.UNDER_REVIEW):
-        return NextAction(_("评审中,无需操作。"))
-    if application.status in (status.RECOMMENDED, status.PUBLICIZED):
-        return NextAction(_("等待公示结束。"))
-    if application.status == status.RECOGNISED:
-        return NextAction(_("已认定,等待区财政局拨付。"))
-    return NextAction("")
+        return NextAction(status_next_text(application, at=at), "edit")
+    if application.status == status.RECOGNISED and money is not None:
+        return NextAction(money.next_text, url=money.next_url)
+    return NextAction(status_next_text(application, at=at))
 
 
 def application_quote(application: Application, *, at: datetime | None = None) -> rules.Quote:

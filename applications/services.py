@@ -325,7 +325,7 @@ def submit_application(*, actor, application: Application, at: datetime | None =
     revision.attachments.set(application.attachments.filter(is_current=True))
     note = _("重新提交(第 %(n)d 版)") % {"n": revision.number} if resubmission else ""
     _record(application, Application.Status.SUBMITTED, actor, note, at)
-    # Notifications to intake officers come with issue 6 (transaction.on_commit).
+    notifications.application_submitted(application, revision.number)
     return revision
 
 
@@ -338,6 +338,7 @@ def withdraw_application(*, actor, application: Application, reason: str = "") -
             _("该申报当前状态为“%(status)s”,不能撤回。") % {"status": application.get_status_display()}
         )
     _record(application, Application.Status.WITHDRAWN, actor, reason.strip())
+    notifications.application_withdrawn(application, reason.strip())
     return application
 
 

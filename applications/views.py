@@ -27,7 +27,7 @@ from audit import services as audit
 from changning_ai.downloads import private_file_response
 from policies import rules
 
-from . import calculator_session, documents, services
+from . import calculator_session, documents, progress, services
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
 from .models import Application, Attachment, CallItem, StatusEvent, status_labels
 from .selectors import (
@@ -91,11 +91,22 @@ def _not_editable(request: HttpRequest, application: Application) -> HttpRespons
 @require_GET
 def dashboard(request: HttpRequest, organization) -> HttpResponse:
     now = timezone.now()
+    applications = list(dashboard_applications(organization))
+    money = progress.money_progress(applications)  # past 已认定: the award's stage and next step
     rows = []
-    for application in dashboard_applications(organization):
-        action = next_action(application, at=now)
-        url = reverse(f"applications:{action.url_name}", args=[application.pk]) if action.url_name else ""
-        rows.append({"application": application, "action": action, "action_url": url})
+    for application in applications:
+        action = next_action(application, at=now, money=money.get(application.pk))
+        url = action.url or (
+            reverse(f"applications:{action.url_name}", args=[application.pk]) if action.url_name else ""
+        )
+        rows.append(
+            {
+                "application": application,
+                "action": action,
+                "action_url": url,
+                "money": money.get(application.pk),
+            }
+        )
     return render(request, "applications/dashboard.html", {"organization": organization, "rows": rows})
 
 
@@ -468,6 +479,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = list(StatusEvent.objects.filter(application=application).order_by("at", "id"))
     for event in events:
         event.status_label = labels.get(event.status, event.status)
+    # Past 已认定 the timeline goes on with the award's steps (derived by the finance app), and the page
+    # says what happens next and typically how long it takes. Drafts have their 编辑 button instead.
+    money = progress.money_progress([application]).get(application.pk)
+    if money is not None:
+        next_text, next_url = money.next_text, money.next_url
+    elif application.status == Application.Status.DRAFT:
+        next_text, next_url = "", ""
+    else:
+        next_text, next_url = progress.status_next_text(application), ""
     return render(
         request,
         "applications/detail.html",
@@ -476,6 +496,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "item": application.item,
             "call": application.call_item.call,
             "events": events,
+            "money": money,
+            "next_text": next_text,
+            "next_url": next_url,
             "revisions": revisions_with_files(application),
             "fact_rows": fact_rows(application.item, application.facts),
             "documents": [

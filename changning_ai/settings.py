@@ -489,6 +489,10 @@ RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
 # The calls open now, for the public pages of policies (home, calculator, 政策匹配), which never import the
 # applications app: a function (at=None) → call items with call, call.round and item fetched.
 OPEN_CALL_ITEMS = "applications.selectors.open_call_items"
+# The money side of an application's timeline and dashboard row past 已认定 (applications.progress): the
+# finance app derives it from its awards, installments, payments and yearly claims; applications never
+# imports the finance app.
+AWARD_PROGRESS = "disbursement.progress.award_progress"
 # Art. 2 good standing beyond the organisation's own record (the ruling of 2026-12-02): each returns the
 # reasons, in Chinese, why the organisation is not in good standing; policies never imports the finance app.
 ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reasons"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.notify import notify
 from accounts.recipients import holders_of, organization_members
 from accounts.roles import Role
+from applications.models import Call
 from policies.templatetags.money import fen_yuan
 
 from .models import Award, Installment, PaymentBatch, PaymentRecord, SupportAgreement
@@ -61,6 +62,94 @@ def award_approved(award: Award) -> None:
         subject=subject,
         body=body,
         url=reverse("awards:mine"),
+    )
+
+
+def _mine(award: Award) -> str:
+    return reverse("awards:mine") + f"#award-{award.pk}"
+
+
+def award_closed(award: Award) -> None:
+    """已结项: every installment paid (or cancelled), no year of a run left: the enterprise is told once."""
+    paid = sum(i.amount_fen for i in award.installments.all() if i.status == Installment.Status.PAID)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("资助 %(number)s 已结项") % {"number": _number(award)}
+        body = _("您单位申报 %(number)s 的资助已全部拨付完毕(合计拨付 %(paid)s),本项目已结项。") % {
+            "number": _number(award),
+            "paid": fen_yuan(paid),
+        }
+    notify(
+        event="award.closed",
+        key=str(award.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=_mine(award),
+    )
+
+
+def clawback_recorded(clawback) -> None:
+    """追回: the enterprise learns the finding, the amount no longer its own, and what is to be paid back."""
+    award = clawback.award
+    values = {
+        "number": _number(award),
+        "amount": fen_yuan(clawback.amount_fen),
+        "cancelled": fen_yuan(clawback.cancelled_fen),
+        "to_recover": fen_yuan(clawback.to_recover_fen),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        values["reason"] = clawback.get_reason_display()
+        subject = _("资助 %(number)s 追回通知") % values
+        body = (
+            _(
+                "您单位申报 %(number)s 的资助经核查予以追回 %(amount)s(原因:%(reason)s)。\n"
+                "其中未拨付部分 %(cancelled)s 不再拨付;已拨付部分 %(to_recover)s 请按区财政局要求退回。"
+            )
+            % values
+        )
+    notify(
+        event="award.clawback",
+        key=str(clawback.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=_mine(award),
+    )
+
+
+def _payment_days(award: Award) -> int:
+    """The call's typical time from due to paid; an agreement's award has no call: the field's default."""
+    if award.application_id is None:
+        return Call._meta.get_field("payment_working_days").default
+    return award.application.call_item.call.payment_working_days
+
+
+def installment_payable(installment: Installment) -> None:
+    """An installment became due (its year came, or the project's 验收 was recorded): the enterprise learns
+    it will be paid and how long that typically takes. Once per installment."""
+    award = installment.award
+    values = {
+        "number": _number(award),
+        "n": installment.number,
+        "amount": fen_yuan(installment.amount_fen),
+        "days": _payment_days(award),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("资助款已到拨付期:%(number)s 第%(n)d期") % values
+        body = (
+            _(
+                "申报 %(number)s 第%(n)d期资助款 %(amount)s 已到拨付期。\n"
+                "下一步:区财政局编入拨付批次拨付,通常需要 %(days)d 个工作日到账;请确认收款账户信息有效。"
+            )
+            % values
+        )
+    notify(
+        event="installment.payable",
+        key=str(installment.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=_mine(award),
     )
 
 
@@ -201,6 +290,54 @@ def claim_submitted(claim) -> None:
         subject=subject,
         body=body,
         url=reverse("disbursement:claim", args=[claim.pk]),
+    )
+
+
+def claim_received(claim, check_days: int) -> None:
+    """The organisation's members: the year's claim is in, with what happens next and how long."""
+    award = claim.award
+    values = {
+        "number": _number(award),
+        "n": claim.year,
+        "amount": fen_yuan(claim.amount_fen or 0),
+        "days": check_days,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("第 %(n)d 年补贴申领已提交:%(number)s") % values
+        body = (
+            _(
+                "申报 %(number)s 第 %(n)d 年补贴已申领,引擎计算金额 %(amount)s。\n"
+                "下一步:区科委核查,通常需要 %(days)d 个工作日,核定后由区财政局拨付。"
+            )
+            % values
+        )
+    notify(
+        event="claim.received",
+        key=f"{claim.pk}:{claim.submitted_at.isoformat()}",
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("awards:claim", args=[claim.pk]),
+    )
+
+
+def claim_lapsed(claim) -> None:
+    """A year not claimed in its window: the run has ended (连续补贴), told once."""
+    award = claim.award
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("连续补贴已终止:%(number)s") % {"number": _number(award)}
+        body = _("申报 %(number)s 第 %(n)d 年补贴未在申领期内申领,连续补贴终止。\n%(note)s") % {
+            "number": _number(award),
+            "n": claim.year,
+            "note": claim.decision_note,
+        }
+    notify(
+        event="claim.lapsed",
+        key=str(claim.pk),
+        recipients=organization_members(award.organization_id),
+        subject=subject,
+        body=body,
+        url=reverse("awards:claim", args=[claim.pk]),
     )
 
 

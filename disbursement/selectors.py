@@ -267,17 +267,39 @@ def budget_overview(year: int) -> BudgetOverview:
     )
 
 
+def awards_with_records(awards: QuerySet[Award]) -> QuerySet[Award]:
+    """Awards with what the enterprise follows them by: installments in order (with the batch their label
+    reads, and their failed payment attempts as `failures`), yearly claims in order and clawbacks. Four
+    queries beside the awards' own, whatever their number (disbursement.progress derives the timeline)."""
+    return awards.prefetch_related(
+        Prefetch(
+            "installments",
+            queryset=Installment.objects.select_related("batch")
+            .prefetch_related(
+                Prefetch(
+                    "payments",
+                    queryset=PaymentRecord.objects.filter(result=PaymentRecord.Result.FAILED).order_by(
+                        "recorded_at", "id"
+                    ),
+                    to_attr="failures",
+                )
+            )
+            .order_by("number"),
+        ),
+        Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
+        Prefetch("clawbacks", queryset=Clawback.objects.order_by("recorded_at", "id")),
+    )
+
+
 def enterprise_awards(organization: Organization) -> list[Award]:
-    """The organisation's awards, newest first, each with its application, item and installments in order.
-    Three queries whatever the number of awards (their yearly claims too)."""
+    """The organisation's awards, newest first, each with its application and call, item, installments,
+    failed payment attempts, yearly claims and clawbacks. Five queries whatever the number of awards."""
     return list(
-        Award.objects.filter(organization=organization)
-        .select_related("application", "item", "agreement")
-        .prefetch_related(
-            Prefetch("installments", queryset=Installment.objects.select_related("batch").order_by("number")),
-            Prefetch("claims", queryset=YearlyClaim.objects.order_by("year")),
-        )
-        .order_by("-created_at", "-pk")
+        awards_with_records(
+            Award.objects.filter(organization=organization).select_related(
+                "application__call_item__call", "item", "agreement"
+            )
+        ).order_by("-created_at", "-pk")
     )
 
 

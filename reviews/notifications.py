@@ -102,6 +102,32 @@ def application_not_accepted(application: Application, reasons: str) -> None:
     )
 
 
+def application_under_review(application: Application, note: str) -> None:
+    """评审中: the review began, or the application went back to it (an objection upheld in 公示, a ceiling
+    that fell). The enterprise hears why, never who reviews it. Keyed by how often it entered review."""
+    call = application.call_item.call
+    entered = application.events.filter(status=Application.Status.UNDER_REVIEW).count()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("申报 %(number)s 进入专家评审") % {"number": application.number}
+        body = _(
+            "您单位的申报 %(number)s(%(project)s):%(note)s\n"
+            "下一步:专家评审及审定,通常需要 %(days)d 个工作日,结果将另行通知。"
+        ) % {
+            "number": application.number,
+            "project": application.project_name,
+            "note": note,
+            "days": call.review_working_days,
+        }
+    _org(
+        application,
+        event="application.under_review",
+        key=f"{application.pk}:{entered}",
+        subject=subject,
+        body=body,
+        url=_detail(application),
+    )
+
+
 # ---------------------------------------------------------------- assignment and scoring
 
 

@@ -171,7 +171,7 @@ def release_due_installments(*, today: date | None = None) -> int:
     single UPDATE of many rows would leave the trail without them, and locking them all at once could
     meet another service locking the same rows in another order."""
     today = today or timezone.localdate()
-    candidates = Installment.objects.select_related("award__application").filter(
+    candidates = Installment.objects.select_related("award__application__call_item__call").filter(
         Q(condition=Installment.Condition.NONE) | Q(condition_met_at__isnull=False),
         status=IStatus.SCHEDULED,
         award__status=Award.Status.APPROVED,
@@ -189,6 +189,7 @@ def release_due_installments(*, today: date | None = None) -> int:
                     before={"status": IStatus.SCHEDULED},
                     after={"status": IStatus.DUE},
                 )
+                notifications.installment_payable(installment)
                 released += 1
     return released
 
@@ -201,6 +202,9 @@ def _meet_condition(installment: Installment, at: datetime, award: Award) -> Non
     if award.status == Award.Status.APPROVED:
         installment.status = _settled_status(installment, _today(at))
     installment.save(update_fields=["condition_met_at", "status"])
+    if installment.status == IStatus.DUE:
+        installment.award = award
+        notifications.installment_payable(installment)
 
 
 @transaction.atomic
@@ -319,6 +323,7 @@ def record_clawback(
         on_application = min(amount_fen, (application.awarded_fen or 0) - application.clawed_back_fen)
         if on_application > 0:
             record_clawback_amount(application=application, amount_fen=on_application)
+    closes = False
     if already + amount_fen == award.amount_fen:
         award.status = Award.Status.CLAWED_BACK
     elif (
@@ -326,7 +331,11 @@ def record_clawback(
         and not award.installments.filter(status__in=(*UNPAID, IStatus.BATCHED)).exists()
     ):
         award.status = Award.Status.CLOSED
+        closes = True
     award.save(update_fields=["status"])
+    notifications.clawback_recorded(clawback)
+    if closes:
+        notifications.award_closed(award)
     return clawback
 
 

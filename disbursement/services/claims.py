@@ -211,6 +211,7 @@ def submit_claim(
     claim.status = CStatus.SUBMITTED
     claim.save()  # audited (AUDITED_MODELS)
     notifications.claim_submitted(claim)
+    notifications.claim_received(claim, award.application.call_item.call.claim_check_working_days)
     return claim
 
 
@@ -341,6 +342,7 @@ def close_if_settled(award: Award) -> bool:
         return False
     award.status = Award.Status.CLOSED
     award.save(update_fields=["status"])
+    notifications.award_closed(award)
     return True
 
 
@@ -394,5 +396,6 @@ def lapse_expired_claims(*, today: date | None = None) -> int:
             ) % _window_text(claim)
             claim.save()
             _end_run(award, after_year=claim.year, at=at)
+            notifications.claim_lapsed(claim)
             lapsed += 1
     return lapsed

@@ -297,12 +297,14 @@ def _finish(batch: PaymentBatch, award_id: int) -> None:
             status=Award.Status.CLOSED
         )
         if closed:
+            award = Award.objects.select_related("application", "agreement").get(pk=award_id)
             audit.record(
                 "award.update",
-                obj=Award.objects.select_related("application", "agreement").get(pk=award_id),
+                obj=award,
                 before={"status": Award.Status.APPROVED},
                 after={"status": Award.Status.CLOSED},
             )
+            notifications.award_closed(award)
     if not Installment.objects.filter(batch=batch, status=Due.BATCHED).exists():
         done = PaymentBatch.objects.filter(pk=batch.pk, status=Batch.APPROVED).update(status=Batch.DONE)
         if done:
@@ -381,8 +383,9 @@ def record_payment(
             recorded_at=timezone.now(),
             **_frozen_account(batch, installment),
         )
-        _finish(batch, installment.award_id)
+        # Told of the payment first, then (if it was the last) of the award closing: the order it happened.
         notifications.payment_recorded(installment, record)
+        _finish(batch, installment.award_id)
     return record
 
 

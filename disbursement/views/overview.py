@@ -24,6 +24,7 @@ from reviews.access import role_required
 
 from .. import selectors
 from ..charts import SEGMENTS, budget_chart
+from ..progress import progress_of
 from ..services.claims import can_submit
 
 BUDGET_READERS = (Role.COMMISSION_APPROVER, Role.FINANCE_OFFICER, Role.FINANCE_APPROVER)
@@ -81,6 +82,9 @@ def my_awards(request: HttpRequest) -> HttpResponse:
     for award in awards:
         # The disbursement notice exists once finance has approved the award.
         award.has_notice = award.status in selectors.NOTICE_STATUSES
+        # Its stage and what happens next, derived as on the application's timeline (no query).
+        call = award.application.call_item.call if award.application_id else None
+        award.progress = progress_of(award, call, today=today)
         for claim in award.claims.all():
             claim.claimable = can_submit(claim, today)
     return render(

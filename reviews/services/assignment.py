@@ -87,6 +87,7 @@ def _create(
         application_services.record_transition(
             application=application, status=Application.Status.UNDER_REVIEW, actor=assigned_by, note=note
         )
+        notifications.application_under_review(application, note)
     _refresh_shortfall(application)
     for assignment in created:
         notifications.reviewer_assigned(assignment)  # without the organisation's name

@@ -259,18 +259,16 @@ def close_notice(*, notice: PublicNotice, at: datetime | None = None, actor=None
             if application.status != Status.PUBLICIZED:
                 continue  # withdrawn during the window
             if entry.pk in upheld:
-                record_transition(
-                    application=application,
-                    status=Status.UNDER_REVIEW,
-                    actor=actor,
-                    note=_("公示期间异议经核实成立,退回重新审定"),
-                )
+                note = _("公示期间异议经核实成立,退回重新审定")
+                record_transition(application=application, status=Status.UNDER_REVIEW, actor=actor, note=note)
+                notifications.application_under_review(application, note)
                 continue
             problem = _ceiling_problem(application, entry.amount_fen)
             if problem:
                 record_transition(
                     application=application, status=Status.UNDER_REVIEW, actor=actor, note=problem
                 )
+                notifications.application_under_review(application, problem)
                 continue
             record_transition(
                 application=application,

@@ -137,6 +137,29 @@ def test_the_change_page_shows_the_figures_back_in_yuan(client, dora, round_2024
     assert 'value="3000000.00"' in page
 
 
+def test_the_typical_times_told_to_the_enterprise_have_defaults_and_are_edited_with_the_call(
+    client, dora, round_2024
+):
+    """Issue 15: every status says how long the next step typically takes, from these call settings."""
+    client.force_login(dora)
+    page = client.get(ADD_CALL).content.decode()
+    for label in ("受理审查通常时长(工作日)", "评审及审定通常时长(工作日)", "财政审核通常时长(工作日)"):
+        assert label in page
+    form = call_form(client, round_2024, [{"item": item(round_2024, "7.1").pk}])
+    assert (form["intake_working_days"], form["payment_working_days"]) == ("5", "10")  # the defaults
+    response = client.post(ADD_CALL, form | {"intake_working_days": "3", "claim_check_working_days": "15"})
+    assert response.status_code == 302, errors_of(response)
+    call = Call.objects.get()
+    assert (call.intake_working_days, call.review_working_days, call.claim_check_working_days) == (3, 20, 15)
+    refused = client.post(
+        reverse("admin:applications_call_change", args=[call.pk]),
+        call_form(client, round_2024, []) | {"intake_working_days": "-1"},
+    )
+    assert refused.status_code == 200 and errors_of(refused)
+    call.refresh_from_db()
+    assert call.intake_working_days == 3
+
+
 def test_a_rent_item_without_the_calls_rate_is_refused_and_nothing_is_saved(client, dora, round_2024):
     client.force_login(dora)
     response = client.post(

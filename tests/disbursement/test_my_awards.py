@@ -204,10 +204,10 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_for_4_awards(
     client, award, alice, call, dora, django_assert_num_queries
 ):
     login(client, alice).get(MINE)  # warm up: content types, translations
-    # session, user, membership + organisation, awards with application and item, their installments,
-    # their yearly claims, the current bank account
+    # session, user, membership + organisation, awards with application, call and item, their installments,
+    # their failed payment attempts, their yearly claims, their clawbacks, the current bank account
     # and the header's unread-message COUNT (accounts.context_processors.inbox, issue 6)
-    with django_assert_num_queries(8) as one:
+    with django_assert_num_queries(10) as one:
         html = client.get(MINE).content.decode()
     assert html.count('class="card award"') == 1
     for n in range(3):

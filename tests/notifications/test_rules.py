@@ -86,7 +86,9 @@ def test_acceptance_tells_the_organisation_and_the_approvers(
     assert told("application.to_assign") == {"dora", "erin"}
     assert set(mailed()) == addresses("alice", "anna", "dora", "erin")
     assert application.acceptance_number in mailed()["alice@example.com"][0].body
-    assert not Notification.objects.filter(recipient__in=[bob, carol]).exists()
+    # (bob heard of his own submission only: issue 15 tells every organisation when it submits)
+    others = Notification.objects.filter(recipient__in=[bob, carol]).exclude(event="application.submitted")
+    assert not others.exists()
 
 
 def test_return_for_correction_tells_the_reasons(
@@ -122,7 +124,9 @@ def test_a_refused_step_tells_nobody(django_capture_on_commit_callbacks, alice, 
                 **ARTICLE_2,
             )
             raise RuntimeError("rolled back")
-    assert not Notification.objects.exists() and not Delivery.objects.exists()
+    # Only the submission before it was told (issue 15); nothing of the rolled-back acceptance.
+    assert not Notification.objects.exclude(event="application.submitted").exists()
+    assert not Delivery.objects.exclude(event="application.submitted").exists()
     assert mail.outbox == []
 
 
@@ -141,7 +145,8 @@ def test_reviewers_are_told_of_their_assignment_without_the_organisation(
         note = Notification.objects.get(event="review.assigned", recipient=assignment.reviewer)
         assert note.url == f"/review/assignments/{assignment.pk}/declare/"
         assert application.number in note.body
-    assert set(mailed()) == addresses("rex", "rita", "ross")
+    # The reviewers; and the enterprise that its application is under review (issue 15), never by whom.
+    assert set(mailed()) == addresses("rex", "rita", "ross", "alice")
     for email in mail.outbox:
         for text in (email.subject, email.body):
             assert org_a.name not in text and org_a.uscc not in text
@@ -327,6 +332,7 @@ def test_each_payment_tells_the_enterprise_paid_with_its_date_or_failed(
     assert [e.subject for e in mailed()["alice@example.com"]] == [
         message("payment.failed", "alice").subject,
         message("payment.paid", "alice").subject,
+        message("award.closed", "alice").subject,  # its only installment paid: 已结项 (issue 15)
     ]
     assert not Notification.objects.filter(recipient=bob).exists()
 
