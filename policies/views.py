@@ -28,10 +28,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if topic not in {t["code"] for t in topics}:
         topic = ""
     articles = selectors.articles_with_items(policy_round=policy_round, topic=topic) if policy_round else []
-    open_calls = [
-        {"call_item": ci, "days_left": matching.days_left(ci.call.closes_at, today=today)}
-        for ci in matching.open_call_items()
-    ]
+    # One card per call with its items in a table: a call of 23 items as 23 cards made a page of 8,700 px
+    # that repeated the same window and deadline 23 times.
+    open_calls: dict[int, dict] = {}
+    for ci in matching.open_call_items():  # ordered by closing time, then the items' order
+        entry = open_calls.setdefault(
+            ci.call_id,
+            {"call": ci.call, "days_left": matching.days_left(ci.call.closes_at, today=today), "items": []},
+        )
+        entry["items"].append(ci)
     return render(
         request,
         "policies/home.html",
@@ -42,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "topics": topics,
             "topic": topic,
             "articles": articles,
-            "open_calls": open_calls,
+            "open_calls": list(open_calls.values()),
         },
     )
 
