@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import approved_membership_for, organization_for
@@ -370,7 +372,14 @@ def _back_to_materials(application: Application) -> HttpResponse:
     return redirect(reverse("applications:edit", args=[application.pk]) + f"#{RESULT_ANCHOR}")
 
 
-def _save_posted_draft(request: HttpRequest, application: Application) -> tuple | None:
+class PostedDraft(NamedTuple):
+    facts_form: FactsForm
+    matter_form: MatterForm
+    saved: Application | None  # None: refused, with `errors`
+    errors: dict[str, str]
+
+
+def _save_posted_draft(request: HttpRequest, application: Application) -> PostedDraft | None:
     """The material buttons belong to the wizard's form (edit.html, the form attribute), so an upload or a
     removal posts what was typed too: saved first, whatever happens to the file (issue 15: an upload never
     throws away typing). None when the post carries no draft (an older page, a script)."""
@@ -379,27 +388,35 @@ def _save_posted_draft(request: HttpRequest, application: Application) -> tuple 
     facts_form = FactsForm(request.POST, item=application.item)
     matter_form = MatterForm(request.POST, item=application.item)
     saved, errors = _save(request, application, facts_form, matter_form)
-    return facts_form, matter_form, saved, errors
+    return PostedDraft(facts_form, matter_form, saved, errors)
 
 
-def _kept(text: str, draft: tuple | None) -> str:
+# The typing could not be stored: the file is left alone too, so that a refused request changed nothing.
+TYPING_FIRST = _lazy("文件未处理:填写的内容有需要更正之处(见上方提示),更正后请重新操作。")
+
+
+def _typing_refused(draft: PostedDraft | None) -> bool:
+    return draft is not None and draft.saved is None
+
+
+def _kept(text: str, draft: PostedDraft | None) -> str:
     """The result, and that the typing was saved with it when it was."""
-    if draft is None or draft[2] is None:
+    if draft is None or draft.saved is None:
         return text
     return _("%(result)s填写的内容已一并保存。") % {"result": text}
 
 
 def _after_material_change(
-    request: HttpRequest, application: Application, draft: tuple | None
+    request: HttpRequest, application: Application, draft: PostedDraft | None
 ) -> HttpResponse:
-    if draft is not None and draft[2] is None:
+    if _typing_refused(draft):
         # The typing could not be stored (a text over its length…): shown again as typed, with the reasons,
         # never dropped by a redirect.
-        facts_form, matter_form, _saved, errors = draft
-        if "__all__" in errors:
-            messages.error(request, errors["__all__"])
+        assert draft is not None
+        if "__all__" in draft.errors:
+            messages.error(request, draft.errors["__all__"])
         messages.error(request, _("草稿未保存,请按提示更正。"))
-        return _wizard(request, application, facts_form, matter_form, None, status=400)
+        return _wizard(request, application, draft.facts_form, draft.matter_form, None, status=400)
     return _back_to_materials(application)
 
 
@@ -419,6 +436,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     draft = _save_posted_draft(request, application)
     form = _posted_file(request)
     code = request.POST.get("material_code", "")
+    if _typing_refused(draft):
+        _result(request, messages.ERROR, str(TYPING_FIRST), code)
+        return _after_material_change(request, application, draft)
     if not form.is_valid():
         _result(request, messages.ERROR, _kept(_("请选择要上传的文件。"), draft), code)
         return _after_material_change(request, application, draft)
@@ -452,6 +472,9 @@ def remove_attachment(request: HttpRequest, pk: int, attachment_id: int) -> Http
     application = application_for(request.user, pk)
     attachment = get_object_or_404(application.attachments.filter(is_current=True), pk=attachment_id)
     draft = _save_posted_draft(request, application)
+    if _typing_refused(draft):
+        _result(request, messages.ERROR, str(TYPING_FIRST), attachment.material_code)
+        return _after_material_change(request, application, draft)
     try:
         services.remove_attachment(actor=request.user, attachment=attachment)
     except ValidationError as exc:

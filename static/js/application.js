@@ -16,7 +16,10 @@
   // page stands where the user was (issue 15). The fragment (#upload-result) already scrolled to it.
   var result = document.getElementById("upload-result");
   if (result) {
-    result.focus();
+    // The whole card in view (its heading names the material), then the focus on the message itself.
+    var card = result.closest(".material") || result;
+    card.scrollIntoView({ block: "start" });
+    result.focus({ preventScroll: true });
   }
 
   var form = document.getElementById("application-form");

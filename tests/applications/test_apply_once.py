@@ -111,7 +111,9 @@ def test_pressing_upload_without_a_file_still_keeps_the_typing(client, alice, ca
     assert application.description == "写了一半的简介"
 
 
-def test_typing_that_cannot_be_stored_comes_back_as_typed_with_the_upload_result(client, alice, call):
+def test_typing_that_cannot_be_stored_comes_back_as_typed_and_the_file_is_left_alone(
+    client, alice, call, private_files
+):
     application = draft(alice, call)
     client.force_login(alice)
     too_long = "名" * 201
@@ -121,9 +123,10 @@ def test_typing_that_cannot_be_stored_comes_back_as_typed_with_the_upload_result
     assert response.status_code == 400
     html = response.content.decode()
     assert too_long in html and "草稿未保存,请按提示更正。" in html
-    assert "已上传“方案.pdf”。" in result_region(html)
+    assert "文件未处理:填写的内容有需要更正之处" in result_region(html)
     application.refresh_from_db()
-    assert application.project_name == "智能视觉平台研发"  # nothing half-saved
+    assert application.project_name == "智能视觉平台研发"  # a refusal changes nothing
+    assert not Attachment.objects.exists() and stored_files(private_files) == []
 
 
 def test_removing_a_file_saves_the_typing_too(client, alice, call):
