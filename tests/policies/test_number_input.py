@@ -6,12 +6,15 @@ the reason, never guessed. The one money filter shows what was typed as the amou
 Chinese numerals (两百万) are refused with an example of what to type.
 """
 
+import json
 from datetime import datetime
 from decimal import Decimal
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from policies import rules
 from policies.templatetags.money import yuan
@@ -108,3 +111,10 @@ def test_the_calculator_refuses_a_misplaced_comma_beside_the_field(client):
     assert response.status_code == 400
     message = "项目自筹投入资金总额:千分位逗号的位置不对:请写成 2,000,000 或 2000000(小数点用“.”)"
     assert response.json()["errors"] == {"self_raised_investment": message}
+
+
+@pytest.mark.usefixtures("policy_data", "in_2025")
+def test_the_quote_command_reads_them_too():
+    out = StringIO()
+    call_command("quote", "7.1", "--fact", "self_raised_investment=２００万", stdout=out)
+    assert json.loads(out.getvalue())["amount"] == "600000.00"
