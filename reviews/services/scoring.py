@@ -22,7 +22,6 @@ from applications.models import Application
 from applications.selectors import application_quote
 from policies import rules
 from policies.models import RubricCriterion
-from policies.templatetags.money import fen_yuan
 
 from .. import notifications, selectors
 from ..access import require_role
@@ -85,7 +84,8 @@ def sheet_errors(
             errors["suggested_amount"] = [_("建议金额不能为负数。")]
         elif sheet.suggested_fen > ceiling:
             errors["suggested_amount"] = [
-                _("建议金额不能超过政策计算的上限 %(ceiling)s。") % {"ceiling": fen_yuan(ceiling)}
+                _("建议金额不能超过政策计算的上限 %(ceiling)s 元。")
+                % {"ceiling": f"{rules.fen_to_yuan(ceiling):,.2f}"}
             ]
     return errors
 
