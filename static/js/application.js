@@ -16,10 +16,9 @@
   // page stands where the user was (issue 15). The fragment (#upload-result) already scrolled to it.
   var result = document.getElementById("upload-result");
   if (result) {
-    // The whole card in view (its heading names the material), then the focus on the message itself.
-    var card = result.closest(".material") || result;
-    card.scrollIntoView({ block: "start" });
-    result.focus({ preventScroll: true });
+    // The redirect's fragment names it too; a page rendered again (refused typing) has none. Its CSS
+    // scroll-margin keeps the card's heading in view above it.
+    result.focus();
   }
 
   var form = document.getElementById("application-form");
