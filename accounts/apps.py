@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from audit import names
 
-        from . import security  # noqa: F401  (connects the login and lockout receivers)
+        from . import checks, security  # noqa: F401  (registers the deploy check; connects the login receivers)
         from .roles import Role
 
         names.register_roles(Role.choices)  # the audit pages name roles in words, not codes

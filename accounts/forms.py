@@ -1,5 +1,7 @@
 """Forms of the account pages. They check the shape of the input; the services decide and save."""
 
+import unicodedata
+
 from django import forms
 from django.contrib.auth.forms import (
     AuthenticationForm,
@@ -10,7 +12,16 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, User, normalize_uscc, parse_identifier, uscc_checksum_fails
+from .models import (
+    Organization,
+    User,
+    normalize_email,
+    normalize_mobile,
+    normalize_uscc,
+    parse_identifier,
+    uscc_checksum_fails,
+    validate_mobile,
+)
 from .password_validation import password_rules_text
 
 YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
@@ -91,7 +102,7 @@ class SignupForm(PasswordPairForm):
     identifier = forms.CharField(
         label=_("手机号或邮箱"),
         max_length=254,
-        help_text=_("中国大陆11位手机号码,或电子邮箱地址。用邮箱注册才能通过邮件找回密码。"),
+        help_text=_("中国大陆11位手机号码(将收到短信验证码),或电子邮箱地址。"),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     name = forms.CharField(
@@ -396,3 +407,75 @@ class PreferencesForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not user.is_staff:
             del self.fields["email_digest"]  # the digest is for staff (issue 6)
+
+
+# ---------------------------------------------------------------- verification codes (SMS, e-mail)
+
+
+class VerificationCodeField(forms.CharField):
+    """Six digits as a phone shows them; full-width digits and spaces typed by an input method are
+    accepted, anything else is refused beside the field."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("验证码"))
+        kwargs.setdefault("help_text", _("短信或邮件中的6位数字,5分钟内有效。"))
+        super().__init__(
+            max_length=12,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "size": 8,
+                    "spellcheck": "false",
+                }
+            ),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        value = "".join(unicodedata.normalize("NFKC", value).split())
+        if not (len(value) == 6 and value.isascii() and value.isdigit()):
+            raise ValidationError(_("请输入6位数字验证码。"), code="code_shape")
+        return value
+
+
+class MobileForm(AccessibleFormMixin, forms.Form):
+    mobile = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        help_text=_("注册时使用的中国大陆11位手机号码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_mobile(self) -> str:
+        mobile = normalize_mobile(self.cleaned_data["mobile"])
+        validate_mobile(mobile)
+        return mobile
+
+
+class CodeOnlyForm(AccessibleFormMixin, forms.Form):
+    code = VerificationCodeField()
+
+
+class SmsPasswordResetForm(PasswordPairForm):
+    field_order = ["code", "password", "password2"]
+
+    code = VerificationCodeField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_field_text("password", label=_("新密码"))
+        self.set_field_text("password2", label=_("确认新密码"))
+
+
+class EmailForm(AccessibleFormMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("电子邮箱"),
+        max_length=254,
+        error_messages={"invalid": _("邮箱地址无效,请检查后重新填写。")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])

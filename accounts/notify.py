@@ -9,11 +9,14 @@
   the same person twice, however often the service or the task runs.
 - `notify_address` does the same for someone without an account (an objector's e-mail).
 
-The recipient's choice (User.notify_channel) decides the channels. Every choice writes the inbox row — it is
-the record of what the portal said; "email only" writes it already read, so the header's unread count
-shows only what the user has not been told. Users with `email_digest` get no single e-mail: their unread
-messages go out once a day (accounts.tasks.send_daily_digest). Inactive users and users without an
-e-mail address get the inbox row only.
+The recipient's choice (User.notify_channel) decides the extra channels, never whether the inbox has it.
+Every choice writes the inbox row — it is the record of what the portal said; "email only" writes it
+already read, so the header's unread count shows only what the user has not been told. Required notices
+(REQUIRED_EVENTS: 退回补正, decisions, payment) are written unread whatever the choice (issue 15): an
+address that bounces or a mailbox nobody reads must not be the only place a deadline was said.
+Users with `email_digest` get no single e-mail: their unread messages go out once a day
+(accounts.tasks.send_daily_digest). Inactive users and users without an e-mail address get the inbox
+row only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Delivery, Notification, User
+
+# What an applicant must see in the inbox whatever their delivery preference: a request to correct
+# (with its deadline), every decision on the application, award or yearly claim, and every payment.
+# Names are the `event`s of applications/reviews/disbursement notifications.py and accounts.identity.
+REQUIRED_EVENTS = frozenset(
+    {
+        "application.returned",
+        "application.not_accepted",
+        "application.decided",
+        "application.recognised",
+        "organization.identity_returned",
+        "award.recognised",
+        "award.approved",
+        "payment.paid",
+        "payment.failed",
+        "claim.accepted",
+        "claim.returned",
+        "claim.refused",
+        "agreement.decided",
+    }
+)
 
 
 def notify(
@@ -56,7 +80,9 @@ def notify(
                 "subject": subject[:200],
                 "body": body,
                 "url": url,
-                "read_at": timezone.now() if channel == User.NotifyChannel.EMAIL else None,
+                "read_at": None
+                if is_required(event) or channel != User.NotifyChannel.EMAIL
+                else timezone.now(),
             },
         )
         if not created:
@@ -73,6 +99,10 @@ def notify(
             )
             queue_delivery(delivery)
     return created_rows
+
+
+def is_required(event: str) -> bool:
+    return event in REQUIRED_EVENTS
 
 
 def notify_address(

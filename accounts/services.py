@@ -16,6 +16,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+
 from . import selectors
 from .models import (
     DUPLICATE_IDENTIFIER_MESSAGE,
@@ -23,6 +25,7 @@ from .models import (
     Notification,
     Organization,
     User,
+    VerificationCode,
     normalize_uscc,
     parse_identifier,
     uscc_checksum_fails,
@@ -30,6 +33,7 @@ from .models import (
 )
 from .roles import Role, group_for
 from .security import is_staff_member
+from .verification import issue_code, mask, verify_code
 
 # What an organisation's administrator may change on its profile; the USCC is not among them.
 EDITABLE_ORGANIZATION_FIELDS = frozenset(
@@ -66,9 +70,9 @@ class UsccAlreadyRegistered(ValidationError):
 # ---------------------------------------------------------------- users
 
 
-@transaction.atomic
-def register_user(*, identifier: str, password: str, name: str = "") -> User:
-    """A new applicant account; `identifier` is a mainland mobile number or an email address."""
+def _unsaved_user(*, identifier: str, password: str, name: str = "") -> User:
+    """The new applicant as it would be saved (without its password), or the ValidationError of every
+    field that is wrong: the identifier (shape, taken) and the password (the rules in force)."""
     errors: dict[str, list[ValidationError]] = {}
     login_field: dict[str, str] = {}
     try:
@@ -88,7 +92,46 @@ def register_user(*, identifier: str, password: str, name: str = "") -> User:
         errors["password"] = exc.error_list
     if errors:
         raise ValidationError(errors)
+    return user
+
+
+def check_registration(*, identifier: str, password: str, name: str = "") -> tuple[str, str]:
+    """Everything register_user would refuse, checked before a code is sent for a mobile sign-up;
+    returns the identifier's (kind, normalised value)."""
+    _unsaved_user(identifier=identifier, password=password, name=name)
+    return parse_identifier(identifier)
+
+
+@transaction.atomic
+def register_user(*, identifier: str, password: str, name: str = "") -> User:
+    """A new applicant account; `identifier` is a mainland mobile number or an email address."""
+    user = _unsaved_user(identifier=identifier, password=password, name=name)
     user.set_password(password)
+    return _save_new_user(user)
+
+
+def register_by_mobile(*, mobile: str, code: str, password_hash: str, name: str = "") -> User:
+    """A mobile sign-up's second step: the SMS code proves the number; the password was checked at the
+    first step and kept only as its hash (accounts.views.signup).
+
+    The code is checked (and a wrong try counted) in its own transaction before the account is made.
+    """
+    verify_code(purpose=VerificationCode.Purpose.SIGNUP, target=mobile, code=code)
+    with transaction.atomic():
+        if _identifier_taken("mobile", mobile):  # registered by someone else between the two steps
+            raise ValidationError({"identifier": [_duplicate_identifier()]})
+        user = User(
+            username=f"u-{secrets.token_hex(8)}",
+            first_name=name.strip(),
+            mobile=mobile,
+            mobile_verified_at=timezone.now(),
+            password=password_hash,
+            password_changed_at=timezone.now(),
+        )
+        return _save_new_user(user)
+
+
+def _save_new_user(user: User) -> User:
     user.full_clean(exclude=["password"])
     try:
         # A concurrent sign-up with the same email/mobile passes the check above; the unique
@@ -99,6 +142,60 @@ def register_user(*, identifier: str, password: str, name: str = "") -> User:
         raise ValidationError({"identifier": [_duplicate_identifier()]}) from exc
     user.groups.add(group_for(Role.APPLICANT))
     # Later issue: schedule the welcome notification here with transaction.on_commit.
+    return user
+
+
+def reset_password_by_code(*, mobile: str, code: str, password: str) -> User:
+    """Set a new password for the account of `mobile`, proven by the SMS code sent to it.
+
+    The password is judged first, so a code is not spent on a password the rules refuse. Without an
+    account there was no code, and verify_code says the code is not valid: the page never tells
+    whether a number has an account.
+    """
+    user = User.objects.filter(mobile=mobile, is_active=True).first()
+    validate_password(password, user=user)
+    verify_code(purpose=VerificationCode.Purpose.RESET, target=mobile, code=code)
+    if user is None:  # pragma: no cover - no code is issued for a number without an account
+        raise ValidationError(_("验证码已失效,请重新获取。"), code="code_expired")
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        audit.record("password_reset_by_sms", obj=user, user=user)
+    return user
+
+
+def request_reset_code(*, mobile: str) -> None:
+    """Send a reset code if an active account has the number; silently nothing otherwise (the page says
+    the same either way, so it cannot be used to find out who is registered)."""
+    if User.objects.filter(mobile=mobile, is_active=True).exists():
+        issue_code(purpose=VerificationCode.Purpose.RESET, target=mobile)
+    else:
+        audit.record("verification_code_unknown_target", result=audit.Result.DENIED, detail=mask(mobile))
+
+
+def request_email_code(*, user: User, email: str) -> None:
+    """Send a code to the address the user wants to add (or confirm); refused if another account has it."""
+    if User.objects.alias(email_lower=Lower("email")).filter(email_lower=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": [_duplicate_identifier()]})
+    issue_code(purpose=VerificationCode.Purpose.EMAIL, target=email)
+
+
+def verify_email(*, user: User, email: str, code: str) -> User:
+    """The code sent to `email` proves the user reads it: it becomes the account's (verified) address,
+    usable to log in, to reset the password and to receive notices."""
+    verify_code(purpose=VerificationCode.Purpose.EMAIL, target=email, code=code)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = {"email": locked.email}
+        locked.email = email
+        locked.email_verified_at = timezone.now()
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["email", "email_verified_at"])
+        except IntegrityError as exc:
+            raise ValidationError({"email": [_duplicate_identifier()]}) from exc
+        audit.record("email_verified", obj=locked, before=before, after={"email": email})
+    user.email, user.email_verified_at = locked.email, locked.email_verified_at
     return user
 
 

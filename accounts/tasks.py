@@ -1,4 +1,4 @@
-"""E-mail of notifications: thin, idempotent tasks that take ids (DESIGN.md).
+"""E-mail of notifications and verification codes: thin, idempotent tasks that take ids (DESIGN.md).
 
 Time limits are the global CELERY_TASK_TIME_LIMIT / CELERY_TASK_SOFT_TIME_LIMIT; EMAIL_TIMEOUT keeps one
 SMTP attempt well inside them.
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .models import Delivery, Notification, User
 from .notify import email_body, queue_delivery
+from .sms import SmsError, send_sms
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +132,21 @@ def requeue_deliveries(older_than_minutes: int = 15) -> int:
     for delivery_id in ids:
         deliver_email.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(
+    autoretry_for=(SmsError, smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_verification_code(target: str, message: str) -> str:
+    """One verification message: by SMS to a mobile number, by e-mail to an address.
+
+    Not idempotent by a claim like deliver_email: the code is not in the database to claim. A second
+    run sends the same code again, which does no harm (it is the same, still single-use code).
+    """
+    if "@" in target:
+        send_mail(_("长宁区人工智能政策申报平台验证码"), message, None, [target])
+        return "email"
+    send_sms(to=target, message=message)
+    return "sms"

@@ -5,7 +5,7 @@ from django_ratelimit.decorators import ratelimit
 
 from changning_ai.ratelimit import rate
 
-from . import security_views, views
+from . import security_views, verification_views, views
 from .forms import EmailPasswordResetForm, LoginForm, NewPasswordForm
 
 app_name = "accounts"
@@ -18,6 +18,14 @@ def reset_target(group, request) -> str:
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/verify/", verification_views.signup_verify, name="signup_verify"),
+    path("signup/verify/resend/", verification_views.signup_resend, name="signup_resend"),
+    path("password-reset/sms/", verification_views.sms_reset_request, name="sms_reset"),
+    path("password-reset/sms/verify/", verification_views.sms_reset_verify, name="sms_reset_verify"),
+    path("password-reset/sms/resend/", verification_views.sms_reset_resend, name="sms_reset_resend"),
+    path("email/", verification_views.email_add, name="email"),
+    path("email/verify/", verification_views.email_verify, name="email_verify"),
+    path("session/extend/", verification_views.session_extend, name="session_extend"),
     path(
         "login/",
         # Password spraying (many accounts from one client): counted per client; per account, the

@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from changning_ai.ratelimit import rate
 
-from . import identity, selectors, services
+from . import identity, selectors, services, verification_views
 from .applicant_types import OrgFlag
 from .forms import (
     IdentityForm,
@@ -48,12 +48,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:organization")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
+        fields = {key: form.cleaned_data[key] for key in ("identifier", "password", "name")}
         try:
-            user = services.register_user(
-                identifier=form.cleaned_data["identifier"],
-                password=form.cleaned_data["password"],
-                name=form.cleaned_data["name"],
-            )
+            kind, value = services.check_registration(**fields)
+            # A mobile number is proven by an SMS code before the account exists (verification_views);
+            # an e-mail sign-up logs in at once, as before, and may verify the address later.
+            if kind == "mobile":
+                return verification_views.start_mobile_signup(
+                    request, mobile=value, password=fields["password"], name=fields["name"]
+                )
+            user = services.register_user(**fields)
         except ValidationError as exc:
             form.add_service_error(exc)
         else:

@@ -10,14 +10,22 @@ few recognised applications.
 from __future__ import annotations
 
 from policies import matters, rules
-from policies.ledger import AwardedSums, AwardQuery
+from policies.ledger import AwardedSums, AwardQuery, memoised
 
 from .models import Application
 
 
 def recognised(organization, *, exclude_application_id: int | None = None) -> list[Application]:
     """The organisation's recognised awards in every round (withdrawn, rejected and not yet recognised ones
-    do not count: POLICY.md, Art. 10), with what the keys need."""
+    do not count: POLICY.md, Art. 10), with what the keys need. Read once per page inside
+    policies.ledger.shared_reads (the matching page quotes every item)."""
+    return memoised(  # type: ignore[return-value]
+        ("recognised", organization.pk, exclude_application_id),
+        lambda: _recognised(organization, exclude_application_id),
+    )
+
+
+def _recognised(organization, exclude_application_id: int | None) -> list[Application]:
     awarded = Application.objects.filter(
         organization=organization, status=Application.Status.RECOGNISED, awarded_fen__isnull=False
     ).select_related("item", "call_item__call")

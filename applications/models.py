@@ -398,7 +398,9 @@ class ApplicationRevision(models.Model):
 def status_labels() -> dict[str, str]:
     """Each application status's label in the active language, for a page that shows many: built once,
     where get_status_display rebuilds and translates every choice on each call (issue 13)."""
-    return {value: str(label) for value, label in Application.Status.choices}
+    from changning_ai.labels import choice_labels
+
+    return choice_labels(Application, "status")
 
 
 class StatusEvent(models.Model):

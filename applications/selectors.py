@@ -262,3 +262,40 @@ def matter_matches(application: Application) -> list[MatterMatch]:
                 )
             )
     return sorted(found, key=lambda m: (not m.same, -m.year, m.source))
+
+
+def open_call_item_for(
+    item_code: str, *, round_code: str = "", at: datetime | None = None
+) -> CallItem | None:
+    """The call open now for an item code, in whichever round (an item keeps its code across rounds): the
+    calculator's round first, then the call that closes soonest. One query."""
+    candidates = list(open_call_items(at).filter(item__code=item_code))
+    same_round = [ci for ci in candidates if ci.call.round.code == round_code]
+    return (same_round or candidates or [None])[0]
+
+
+def next_call_item_for(item_code: str, *, at: datetime | None = None) -> CallItem | None:
+    """The next call announced for an item code (opening later, its round not a draft), or None."""
+    at = at or timezone.now()
+    return (
+        CallItem.objects.filter(item__code=item_code, call__opens_at__gt=at)
+        .exclude(call__round__status="draft")
+        .select_related("call__round", "item")
+        .order_by("call__opens_at")
+        .first()
+    )
+
+
+def latest_facts_by_item_code(organization: Organization) -> dict[str, dict[str, str]]:
+    """The facts of the organisation's latest application of each item code, any round and status (what it
+    recorded last time pre-fills the next). One query, only the two columns."""
+    latest: dict[str, dict[str, str]] = {}
+    rows = (
+        Application.objects.filter(organization=organization)
+        .order_by("-updated_at", "-id")
+        .values_list("item__code", "facts")
+    )
+    for code, facts in rows:
+        if code not in latest and isinstance(facts, dict) and facts:
+            latest[code] = {str(k): str(v) for k, v in facts.items()}
+    return latest

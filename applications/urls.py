@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import document_views, views
+from . import document_views, match_views, views
 
 app_name = "applications"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("calls/", views.calls, name="calls"),
+    path("match/", match_views.match, name="match"),
     path("new/", views.start_from_calculator, name="start_from_calculator"),
     path("new/<int:call_item_id>/", views.start, name="start"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from audit import services as audit
 from changning_ai.downloads import private_file_response
 from policies import rules
 
-from . import documents, services
+from . import calculator_session, documents, services
 from .forms import ACCEPT, FactsForm, MatterForm, UploadForm, WithdrawForm, draft_data, fact_rows
 from .models import Application, Attachment, CallItem, StatusEvent, status_labels
 from .selectors import (
@@ -38,6 +38,8 @@ from .selectors import (
     copy_target,
     dashboard_applications,
     next_action,
+    next_call_item_for,
+    open_call_item_for,
     open_call_items,
     open_drafts_like,
     revisions_with_files,
@@ -153,7 +155,11 @@ def start(request: HttpRequest, organization, call_item_id: int) -> HttpResponse
         pk=call_item_id,
     )
     if request.method == "GET":
-        return _confirmation(request, call_item, _facts_from(request.GET, call_item))
+        facts = _facts_from(request.GET, call_item)
+        kept = calculator_session.remembered(request)
+        if not facts and kept and kept.get("item") == call_item.item.code:
+            facts = _facts_from(kept["facts"], call_item)  # typed in the calculator before signing up
+        return _confirmation(request, call_item, facts)
     facts = _facts_from(request.POST, call_item)
     try:
         application = services.start_application(
@@ -171,25 +177,44 @@ def start(request: HttpRequest, organization, call_item_id: int) -> HttpResponse
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
         return _confirmation(request, call_item, facts, status=400)
+    calculator_session.forget(request)  # they have arrived in the application
     messages.success(request, _("已创建申报草稿。请填写项目信息、上传材料后提交。"))
     return redirect("applications:edit", pk=application.pk)
 
 
+def _remembering_calculator_facts(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # Before the login check: the figures must survive sign-up and creating the organisation.
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "GET":
+            calculator_session.remember(request, request.GET)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_remembering_calculator_facts
 @organization_required
 @require_GET
 def start_from_calculator(request: HttpRequest, organization) -> HttpResponse:
-    """用这些数据申报: the calculator's round and item → the open call item for it, facts carried along."""
-    item_code, round_code = request.GET.get("item", ""), request.GET.get("round", "")
+    """用这些数据申报: the item → the call open for it in whichever round, facts carried along (from the link,
+    or kept in the session since the calculator); with none open, says so and when the next one opens."""
+    kept = calculator_session.remembered(request) or {}
+    item_code = request.GET.get("item", "") or kept.get("item", "")
+    round_code = request.GET.get("round", "") or kept.get("round", "")
     if "\x00" in item_code + round_code:
-        # No code holds a NUL, and PostgreSQL refuses one in a query (ValueError, a 500).
-        raise Http404("no open call for this item")
-    items = open_call_items().filter(item__code=item_code)
-    if round_code:
-        items = items.filter(call__round__code=round_code)
-    call_item = items.first()
+        item_code = round_code = ""  # no code holds a NUL, and PostgreSQL refuses one in a query
+    call_item = open_call_item_for(item_code, round_code=round_code) if item_code else None
     if call_item is None:
-        raise Http404("no open call for this item")
-    return _confirmation(request, call_item, _facts_from(request.GET, call_item))
+        return render(
+            request,
+            "applications/no_open_call.html",
+            {"item_code": item_code, "next": next_call_item_for(item_code) if item_code else None},
+        )
+    facts = _facts_from(request.GET, call_item)
+    if not facts and kept.get("item") == item_code:
+        facts = _facts_from(kept["facts"], call_item)
+    return _confirmation(request, call_item, facts)
 
 
 # ---------------------------------------------------------------- the wizard

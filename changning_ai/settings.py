@@ -90,6 +90,10 @@ RATELIMITS = {
     "reset-target": env.str("RATELIMIT_RESET_TARGET", default="3/h"),
     "signup-client": env.str("RATELIMIT_SIGNUP_CLIENT", default="10/h"),
     "quote-client": env.str("RATELIMIT_QUOTE_CLIENT", default="120/m"),
+    # Verification codes (SMS and e-mail): each one costs money and reaches a person's phone, so per number
+    # (or address) a few an hour, per client a few more; a wrong code is counted per code (VERIFICATION_*).
+    "code-target": env.str("RATELIMIT_CODE_TARGET", default="5/h"),
+    "code-client": env.str("RATELIMIT_CODE_CLIENT", default="20/h"),
 }
 
 ROOT_URLCONF = "changning_ai.urls"
@@ -106,7 +110,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.inbox",
+                "accounts.context_processors.idle_timeout",
             ],
+            # {{ obj|label:"status" }} everywhere: a choice's label translated once (changning_ai/labels.py).
+            "builtins": ["changning_ai.labels"],
         },
     },
 ]
@@ -198,6 +205,19 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="长宁区科委 <noreply@example.gov.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text messages (verification codes) go through a backend like Django's e-mail backends (accounts.sms):
+# with SMS_URL set, the HTTP adapter POSTs JSON to the provider's gateway with SMS_TOKEN as a bearer token;
+# without it, the console backend writes them to the log (make run) and keeps them in accounts.sms.outbox.
+SMS_URL = env.str("SMS_URL", default="")
+SMS_TOKEN = env.str("SMS_TOKEN", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="长宁区科委")
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10.0)
+SMS_BACKEND = env.str(
+    "SMS_BACKEND", default="accounts.sms.HttpSmsBackend" if SMS_URL else "accounts.sms.ConsoleSmsBackend"
+)
+# A verification code: 6 digits, valid 5 minutes, refused after 5 wrong tries (then a new one is needed).
+VERIFICATION_CODE_TTL_SECONDS = env.int("VERIFICATION_CODE_TTL_SECONDS", default=5 * 60)
+VERIFICATION_CODE_MAX_ATTEMPTS = env.int("VERIFICATION_CODE_MAX_ATTEMPTS", default=5)
 # A hanging mail server must fail the attempt (and let the task retry) well inside the task's time limit.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Links in e-mails are absolute: the portal's address as its users reach it. Required in production: a
@@ -314,8 +334,13 @@ AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_ENABLE_ADMIN = False  # the security administrator's page (/manage/security/locks/) shows and lifts locks
 # Sessions end after 30 minutes without a request (accounts.middleware refreshes the expiry at most once a
-# minute, so a page view does not write the session every time).
-SESSION_IDLE_SECONDS = 30 * 60
+# minute, so a page view does not write the session every time). Two minutes before, the page warns and
+# offers 继续办理 (static/js/session.js, WCAG 2.2.1). Both readable from the environment so a browser test
+# can use seconds instead of minutes.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=2 * 60)
+if not 0 < SESSION_IDLE_WARNING_SECONDS < SESSION_IDLE_SECONDS:
+    raise ImproperlyConfigured("SESSION_IDLE_WARNING_SECONDS must be above 0 and below SESSION_IDLE_SECONDS.")
 # A few minutes longer than the idle limit, so the middleware (not a vanished session) ends an idle session
 # and can say why.
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 5 * 60
@@ -461,6 +486,9 @@ POLICY_AWARD_LEDGERS = [
 # Called inside reviews' close_notice transaction for each application it recognises (认定), with
 # application= and actor=; reviews never imports the finance app (DESIGN.md: dependencies point one way).
 RECOGNITION_HOOKS = ["disbursement.services.awards.create_award"]
+# The calls open now, for the public pages of policies (home, calculator, 政策匹配), which never import the
+# applications app: a function (at=None) → call items with call, call.round and item fetched.
+OPEN_CALL_ITEMS = "applications.selectors.open_call_items"
 # Art. 2 good standing beyond the organisation's own record (the ruling of 2026-12-02): each returns the
 # reasons, in Chinese, why the organisation is not in good standing; policies never imports the finance app.
 ORGANIZATION_STANDING_CHECKS = ["disbursement.selectors.unresolved_clawback_reasons"]

@@ -40,7 +40,7 @@ META_HELP = {
     rules.OTHER_POLICY_AWARDS: _(
         "同一项目、合同、证书、活动或保单已获本区其他政策资助的金额(第十条第二款);没有请留空。"
     ),
-    rules.CALL_RATE: _("填写小数,例如 0.5 表示 50%。"),
+    rules.CALL_RATE: _("填写百分比或小数,例如 50% 或 0.5。"),
     rules.CALL_CEILING: _("年度申报指南规定了上限时填写;没有请留空。"),
 }
 
@@ -78,10 +78,19 @@ def fact_field(fact: ItemFact, *, assumable: bool = False, unanswered: str = "")
 
 
 class CalculatorForm(forms.Form):
-    def __init__(self, data: Mapping[str, str] | None = None, *, item: PolicyItem, rule: rules.Rule) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, str] | None = None,
+        *,
+        item: PolicyItem,
+        rule: rules.Rule,
+        call_item: object = None,
+    ) -> None:
         super().__init__(data)
         self.item = item
         self.rule = rule
+        # The call open for this item ("一定": its rate and ceiling are the call's, not asked of the visitor).
+        self.call_item = call_item if call_item is not None and getattr(call_item, "rate", None) else None
         self.fact_names: list[str] = []
         assumable = rule.assumable_facts
         for fact in item.facts.all():
@@ -101,7 +110,7 @@ class CalculatorForm(forms.Form):
         self.meta_names = [rules.PRIOR_AWARDS, rules.OTHER_POLICY_AWARDS]
         if rule.level_fact:
             self.meta_names.append(rules.AWARDED_LEVEL)
-        if rule.needs_call_rate:
+        if rule.needs_call_rate and self.call_item is None:
             self.meta_names += [rules.CALL_RATE, rules.CALL_CEILING]
         for name in self.meta_names:
             if name == rules.AWARDED_LEVEL:
@@ -182,7 +191,13 @@ class CalculatorForm(forms.Form):
         """The engine's quote for the submitted facts, or None with the errors set on the fields."""
         raw = self.raw_facts()
         try:
-            return services.quote_item(item=self.item, raw_facts=raw, on=on)
+            return services.quote_item(
+                item=self.item,
+                raw_facts=raw,
+                on=on,
+                call_rate=getattr(self.call_item, "rate", None),
+                call_ceiling_fen=getattr(self.call_item, "ceiling_fen", None),
+            )
         except rules.FactError as exc:
             self.full_clean()  # every field is optional text, so this only prepares add_error()
             for name, message in exc.errors.items():
@@ -213,3 +228,37 @@ def _select(label: str, help_text: str, options: list[tuple[str, object]]) -> fo
 
 def _label(label: str, unit: str) -> str:
     return str(_("%(label)s(%(unit)s)") % {"label": label, "unit": unit}) if unit else str(label)
+
+
+class MatchForm(forms.Form):
+    """政策匹配 without an account: who the visitor is and what it did; every answer may be left open."""
+
+    org_type = forms.ChoiceField(
+        label=_("单位类型"), required=False, choices=[("", _("不确定")), *OrgType.choices]
+    )
+    org_flags = forms.MultipleChoiceField(
+        label=_("单位规模和资质"),
+        required=False,
+        choices=OrgFlag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("中小型按工信部划型标准;没有的不勾选。"),
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("近期做了哪些事"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不勾选则列出全部项目。"),
+    )
+
+    def __init__(self, data=None, *, topics: list[dict[str, str]]) -> None:
+        super().__init__(data)
+        self.fields["topics"].choices = [(t["code"], t["name"]) for t in topics]
+
+    def applicant_facts(self) -> dict[str, object]:
+        """The engine's org_type / org_flags: flags count only once a type is chosen (as in calculator)."""
+        if not self.cleaned_data.get("org_type"):
+            return {}
+        return {
+            rules.ORG_TYPE: self.cleaned_data["org_type"],
+            rules.ORG_FLAGS: self.cleaned_data["org_flags"],
+        }

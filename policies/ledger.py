@@ -7,7 +7,9 @@ them (dependencies point one way: accounts ← policies ← applications ← …
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -61,12 +63,42 @@ def recorded_awards(query: AwardQuery) -> AwardedSums:
     from .models import RecordedAward
 
     # Compared in Python, normalised (matters.normalise): one organisation has few such rows.
+    recorded = memoised(
+        ("recorded_awards", query.organization.pk),
+        lambda: list(RecordedAward.objects.filter(organization=query.organization)),
+    )
     fen = sum(
         award.amount_fen
-        for award in RecordedAward.objects.filter(organization=query.organization)
+        for award in recorded  # type: ignore[attr-defined]
         if award.matter_key_for(query.matter_key) == query.matter_key
     )
     return AwardedSums(same_matter=rules.fen_to_yuan(fen) or rules.ZERO)
+
+
+# The rows each source read for an organisation, kept for the length of one page (shared_reads): the
+# matching page quotes every item of a round, and must not read the same awards once per item.
+_shared: ContextVar[dict | None] = ContextVar("policies_ledger_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, `memoised` reads run once: a constant number of queries for any number of items.
+    Only for reads that nothing inside the block changes (a page, not a service that writes)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def memoised(key: tuple, load: Callable[[], object]):
+    """`load()`, run once per key inside `shared_reads`, every time outside it."""
+    memo = _shared.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
 
 
 @cache

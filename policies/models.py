@@ -61,6 +61,14 @@ class PolicyRound(models.Model):
         related_name="copies",
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # What enterprises do, as the home page's filter offers it: [{"code", "name", "name_en"}, …]. Data of
+    # the round (the policy YAML), so a new round may regroup its items without a deploy.
+    topics = models.JSONField(
+        _("申报方向"),
+        default=list,
+        blank=True,
+        help_text=_('如 [{"code": "rent", "name": "房租", "name_en": "Rent"}];项目按代码归入。'),
+    )
 
     class Meta:
         verbose_name = _("政策版本")
@@ -191,6 +199,9 @@ class PolicyItem(models.Model):
     subsidy_years = models.PositiveSmallIntegerField(_("补贴年限"), default=1)
     installments = models.PositiveSmallIntegerField(_("拨付期数"), default=1)
     pay_after_acceptance = models.BooleanField(_("项目验收后拨付"), default=False)
+    # Codes of the round's topics this item belongs to (an item may serve several: 9.4b is both
+    # incubator and insurance).
+    topics = models.JSONField(_("申报方向"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("政策项目")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -336,6 +336,30 @@ def parse_number(raw: object, *, integer: bool = False, money: bool = False) -> 
     return int(value) if integer else value  # type: ignore[return-value]
 
 
+def parse_rate(raw: object) -> Decimal:
+    """A rate as a fraction: "0.5", or as the calls write it, "50%" (half- or full-width sign)."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(text, str) and text[-1:] in ("%", "％"):
+        return parse_number(text[:-1]) / 100
+    return parse_number(text)
+
+
+def relax(rule: Rule, unknown: Collection[str]) -> Rule:
+    """The rule for facts not known yet (政策匹配, before the enterprise has typed anything): each `unknown`
+    fact is optional and a condition on it is to be confirmed (listed in `assumed`), not a reason to refuse.
+    The amount is then the engine's on what is known; the page says what is missing."""
+    if not unknown:
+        return rule
+    return replace(
+        rule,
+        facts=tuple(replace(f, required=False) if f.name in unknown else f for f in rule.facts),
+        conditions=tuple(
+            replace(c, assumable=True, assumption=c.assumption or c.message) if c.fact in unknown else c
+            for c in rule.conditions
+        ),
+    )
+
+
 def parse_fact(spec: FactSpec, raw: object) -> object:
     if spec.type in (FactType.MONEY, FactType.DECIMAL, FactType.INTEGER):
         return parse_number(raw, integer=spec.type == FactType.INTEGER, money=spec.type == FactType.MONEY)
@@ -404,7 +428,7 @@ def parse_facts(rule: Rule, raw: Mapping[str, object]) -> dict[str, object]:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         try:
-            facts[name] = parse_number(value, money=name != CALL_RATE)
+            facts[name] = parse_rate(value) if name == CALL_RATE else parse_number(value, money=True)
         except ValueError as exc:
             errors[name] = labelled(name, exc)
     if CALL_RATE in facts and facts[CALL_RATE] > 1:  # type: ignore[operator]

@@ -33,6 +33,24 @@ def current_rounds(*, today: date) -> list[PolicyRound]:
     )
 
 
+def main_round(rounds: list[PolicyRound]) -> PolicyRound | None:
+    """Of the rounds in force, the one the portal leads with: an official round before a demo copy."""
+    return min(rounds, key=lambda r: r.is_demo, default=None)
+
+
+def articles_with_items(*, policy_round: PolicyRound, topic: str = "") -> list[Article]:
+    """The round's articles that have items (of `topic`, when given), each with `shown_items`: two queries."""
+    items = PolicyItem.objects.filter(round=policy_round).order_by("sort_order", "code")
+    articles = list(
+        Article.objects.filter(round=policy_round)
+        .order_by("number")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+    for article in articles:
+        article.shown_items = [i for i in article.items.all() if not topic or topic in i.topics]
+    return [a for a in articles if a.shown_items]
+
+
 def public_round_with_articles(*, code: str) -> PolicyRound:
     """The round, its articles in order and each article's items in order: three queries, or 404."""
     items = PolicyItem.objects.order_by("sort_order", "code")

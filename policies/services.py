@@ -3,7 +3,7 @@ and `quote_item`, the one way the portal asks the engine for an amount."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import matters, rules
-from .ledger import AwardQuery, awarded_sums
+from .ledger import AwardQuery, awarded_sums, memoised
 from .models import (
     Article,
     EligibilityCondition,
@@ -56,6 +56,7 @@ ITEM_FIELDS = (
     "subsidy_years",
     "installments",
     "pay_after_acceptance",
+    "topics",
 )
 FACT_FIELDS = ("label", "label_en", "type", "unit", "required", "choices", "help_text", "sort_order")
 MATERIAL_FIELDS = ("name", "description", "required", "sort_order")
@@ -99,6 +100,20 @@ def _decimal(value: Any, where: str) -> Decimal | None:
         return rules.parse_number(str(value))
     except ValueError as exc:
         raise PolicyDataError(f"{where}: {exc}") from exc
+
+
+def _topics(raw: Any, code: str) -> list[dict[str, str]]:
+    """The round's topics as stored: each a code and its names; a code given twice is a data error."""
+    topics: list[dict[str, str]] = []
+    for topic in raw:
+        if not isinstance(topic, Mapping) or not topic.get("code") or not topic.get("name"):
+            raise PolicyDataError(f"{code}: 申报方向须有 code 和 name")
+        if any(t["code"] == topic["code"] for t in topics):
+            raise PolicyDataError(f"{code}: 申报方向 {topic['code']} 重复")
+        topics.append(
+            {"code": str(topic["code"]), "name": str(topic["name"]), "name_en": str(topic.get("name_en", ""))}
+        )
+    return topics
 
 
 def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], result: LoadResult, label: str):
@@ -147,6 +162,7 @@ def load_round(data: Mapping[str, Any], *, source_text: str = "") -> LoadResult:
         short_title=data.get("short_title", ""),
         issuer=data.get("issuer", "长宁区科学技术委员会"),
         is_demo=bool(data.get("is_demo", False)),
+        topics=_topics(data.get("topics") or [], code),
     )
     if source_text:
         values["source_text"] = source_text
@@ -169,7 +185,11 @@ def load_round(data: Mapping[str, Any], *, source_text: str = "") -> LoadResult:
     common_materials = data.get("common_materials") or []
     default_rubric = data.get("default_rubric") or []
     item_ids: set[int] = set()
+    topic_codes = {topic["code"] for topic in values["topics"]}
     for order, raw in enumerate(data.get("items") or [], start=1):
+        unknown = sorted(set(raw.get("topics") or []) - topic_codes)
+        if unknown:
+            raise PolicyDataError(f"{code} {raw.get('code')}: 未定义的申报方向 {', '.join(unknown)}")
         item = _load_item(policy_round, articles, raw, order, common_materials, result)
         _load_rubric(item, raw.get("rubric") or default_rubric, result)
         item_ids.add(item.id)
@@ -216,6 +236,7 @@ def _load_item(policy_round, articles, raw, order, common_materials, result) -> 
         "subsidy_years": int(raw.get("subsidy_years", 1)),
         "installments": int(raw.get("installments", 1)),
         "pay_after_acceptance": bool(raw.get("pay_after_acceptance", False)),
+        "topics": [str(topic) for topic in raw.get("topics") or []],
     }
     if values["formula"] not in rules.Formula.values:
         raise PolicyDataError(f"{where}: 未知计算方式 {values['formula']}")
@@ -344,6 +365,7 @@ def copy_round(*, source: PolicyRound, code: str = "", title: str = "") -> Polic
         status=PolicyRound.Status.DRAFT,
         is_demo=source.is_demo,
         source_text=source.source_text,
+        topics=source.topics,
         copied_from=source,
     )
     article_map: dict[int, Article] = {}
@@ -450,15 +472,17 @@ def quote_item(
     call_ceiling_fen: int | None = None,
     exclude_application_id: int | None = None,
     check_validity: bool = True,
+    unknown: Collection[str] = (),
 ) -> rules.Quote:
     """Parse the facts and quote them with the round's validity and, for a known organisation, its
     Art. 2 facts, its recorded type and what it was already awarded. Raises rules.FactError on bad input.
 
     `matter` is the reference as typed; the ledgers compare `matter_key` (matters.matter_key of it, for the
     year). `check_validity=False` leaves out Art. 10(5): the yearly claims of an award recognised while the
-    round was in force are paid on that recognition."""
+    round was in force are paid on that recognition. `unknown` names facts not known yet (政策匹配:
+    rules.relax), so the quote says what they would decide instead of refusing."""
     on = on or timezone.localdate()
-    rule = item.to_rule(call_rate=call_rate, call_ceiling_fen=call_ceiling_fen)
+    rule = rules.relax(item.to_rule(call_rate=call_rate, call_ceiling_fen=call_ceiling_fen), unknown)
     if organization is not None:
         given = [name for name in FROM_DATABASE if name in raw_facts]
         if given:
@@ -493,7 +517,8 @@ def quote_item(
         rule,
         facts,
         validity=validity,
-        organization=standing(organization),
+        # Read once per page when the matching page quotes every item (ledger.shared_reads).
+        organization=memoised(("standing", organization.pk), lambda: standing(organization)),
         prior_awards=sums.running,
         other_policy_awards=sums.same_matter,
         awarded_level=sums.highest_level,

@@ -21,8 +21,15 @@ from pathlib import Path
 DEMO_SIGNER = "长宁区科学技术委员会(演示证书,不具法律效力)"
 
 
-def self_signed(key_path: Path, cert_path: Path, common_name: str = DEMO_SIGNER, days: int = 3650) -> None:
-    """A key and a self-signed certificate for signing documents (demo and tests only)."""
+def self_signed(
+    key_path: Path,
+    cert_path: Path,
+    common_name: str = DEMO_SIGNER,
+    days: int = 3650,
+    dns_names: tuple[str, ...] = (),
+) -> None:
+    """A key and a self-signed certificate for signing documents (demo and tests only); with `dns_names`,
+    also fit for a test's TLS server of those names (tests/operations/nginx_site.py)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -37,9 +44,13 @@ def self_signed(key_path: Path, cert_path: Path, common_name: str = DEMO_SIGNER,
         ]
     )
     now = datetime.datetime.now(datetime.UTC)
+    builder = x509.CertificateBuilder()
+    if dns_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(name) for name in dns_names]), critical=False
+        )
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
+        builder.subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -244,10 +244,10 @@ def assignment_queue(*, include_complete: bool = False) -> QuerySet[Application]
         .annotate(
             # Subqueries, not a JOIN … GROUP BY over every application in review (issue 13).
             active_count=per_row(
-                Assignment.objects.filter(active_assignments_q()), "application", Count("pk")
+                Assignment.objects.filter(active_assignments_q()), "application", Count("*")
             ),
             submitted_count=per_row(
-                Assignment.objects.filter(status=Assignment.Status.SUBMITTED), "application", Count("pk")
+                Assignment.objects.filter(status=Assignment.Status.SUBMITTED), "application", Count("*")
             ),
             required_count=F("call_item__call__reviewers_per_application"),
         )

@@ -5,6 +5,7 @@ from datetime import date
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from policies import rules
 from policies.models import PolicyItem, PolicyRound
@@ -45,3 +46,18 @@ def rate_text(item: PolicyItem) -> str:
 @register.filter
 def percent(rate: object) -> str:
     return "" if rate is None else rules.percent(rate)  # type: ignore[arg-type]
+
+
+@register.filter
+def call_terms(call_item) -> str:
+    """The call's own figures for an item ("一定": the text leaves rate and ceiling to the annual call), as
+    the call list, the home page and the calculator show them; empty when the call sets neither."""
+    parts = []
+    if getattr(call_item, "rate", None) is not None:
+        parts.append(_("本批次补贴比例 %(rate)s") % {"rate": rules.percent(call_item.rate)})
+    if getattr(call_item, "ceiling_fen", None) is not None:
+        parts.append(
+            _("本批次单笔上限 %(ceiling)s")
+            % {"ceiling": rules.yuan(rules.fen_to_yuan(call_item.ceiling_fen))}
+        )
+    return pgettext("list separator", "、").join(parts)

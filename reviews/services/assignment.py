@@ -52,7 +52,7 @@ def fill_shortfalls(applications: QuerySet, assignments: QuerySet) -> None:
     """Bring Application.short_of_reviewers in step for `applications`: fewer standing reviewers than the
     call's number. Writes only rows that change. The model classes come in as querysets so that the data
     migration (reviews 0010) runs these very statements on its historical models."""
-    standing = per_row(assignments.filter(active_assignments_q()), "application", Count("pk"))
+    standing = per_row(assignments.filter(active_assignments_q()), "application", Count("*"))
     short = (
         applications.model.objects.annotate(standing=standing)
         .filter(standing__lt=F("call_item__call__reviewers_per_application"))

@@ -361,11 +361,11 @@ def notices(request: HttpRequest) -> HttpResponse:
     # Per-row subqueries, not JOINs grouped over every application and notice line (issue 13).
     calls = Call.objects.annotate(
         recommended_count=per_row(
-            Application.objects.filter(status=Status.RECOMMENDED), "call_item__call", Count("pk")
+            Application.objects.filter(status=Status.RECOMMENDED), "call_item__call", Count("*")
         )
     ).order_by("-opens_at")
     rows = PublicNotice.objects.select_related("call").annotate(
-        pending_count=per_row(Objection.objects.filter(status="pending"), "entry__notice", Count("pk")),
+        pending_count=per_row(Objection.objects.filter(status="pending"), "entry__notice", Count("*")),
     )
     return render(
         request,

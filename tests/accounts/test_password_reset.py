@@ -24,10 +24,10 @@ def reset_link(message) -> str:
     return match.group(1)
 
 
-def test_the_page_says_mobile_only_accounts_must_contact_the_commission(client, db):
+def test_the_page_offers_mobile_accounts_the_sms_reset(client, db):
     html = client.get(URL).content.decode()
-    assert "仅用手机号注册" in html
-    assert "区科委" in html
+    assert "用手机号注册的账户可以通过短信验证码找回密码" in html
+    assert 'href="/accounts/password-reset/sms/"' in html
     assert '<label for="id_email">注册邮箱</label>' in html
 
 

@@ -166,9 +166,14 @@ def test_applying_from_the_calculator_carries_the_facts_into_the_draft(client, a
     assert application.facts == {"self_raised_investment": "2,000,000"}
 
 
-def test_applying_from_the_calculator_for_an_item_with_no_open_call_is_not_found(client, alice, call):
+def test_applying_from_the_calculator_for_an_item_with_no_open_call_says_so(client, alice, call):
+    # Issue 15: never a 404 — the page says plainly that no call is open (and when the next one is, if known).
     client.force_login(alice)
     url = reverse("applications:start_from_calculator")
-    assert client.get(f"{url}?round=changning-ai-2024&item=6.3").status_code == 404
+    response = client.get(f"{url}?round=changning-ai-2024&item=6.3")
+    assert response.status_code == 200
+    assert "项目 6.3 目前没有正在受理的申报批次" in response.content.decode()
     Call.objects.update(closes_at=call.opens_at.replace(day=2))
-    assert client.get(f"{url}?round=changning-ai-2024&item=7.1").status_code == 404
+    response = client.get(f"{url}?round=changning-ai-2024&item=7.1")
+    assert response.status_code == 200
+    assert "下一批次的受理时间尚未公布" in response.content.decode()

@@ -43,3 +43,27 @@ def page(browser):
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+# The site's strict CSP, applied to every response a browser test loads, so an inline script or style fails.
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'"
+
+
+@pytest.fixture
+def strict_csp_page(page):
+    """The page served under the strict CSP; any violation is recorded in `page.violations`. (The route
+    fetches redirects itself: the address bar keeps the URL of the link that redirected.)"""
+
+    def add_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.route("**/*", add_csp)
+    page.violations = []
+    page.on(
+        "console",
+        lambda msg: page.violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield page
+    # In-flight requests of a failed test must not raise again while the context closes.
+    page.unroute_all(behavior="ignoreErrors")

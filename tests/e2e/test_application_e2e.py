@@ -20,7 +20,6 @@ pytestmark = pytest.mark.e2e
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DURING = datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI)
-STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'"
 
 
 @pytest.fixture
@@ -45,26 +44,15 @@ def alices_draft(transactional_db, policy_data, during_the_call):
 
 
 @pytest.fixture
-def logged_in_page(page, live_server, alices_draft):
+def logged_in_page(strict_csp_page, live_server, alices_draft):
+    page = strict_csp_page
     client = Client()
     client.force_login(alices_draft.created_by)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
     )
-
-    def add_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    page.route("**/*", add_csp)
-    page.violations = []
-    page.on(
-        "console",
-        lambda msg: page.violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    yield page
-    page.unroute_all(behavior="ignoreErrors")
+    return page
 
 
 def test_the_wizard_saves_as_the_enterprise_types_and_shows_the_ceiling(

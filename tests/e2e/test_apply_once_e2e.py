@@ -65,7 +65,9 @@ def test_an_upload_keeps_the_unsaved_typing_and_reports_where_the_user_is(
     expect(page.get_by_label("项目名称")).to_have_value("未保存就上传的项目")
     expect(page.locator("#id_self_raised_investment")).to_have_value("200万")
     expect(page.locator("#quote-amount")).to_have_text("600,000.00")  # 200万 read as 2,000,000
-    assert tried  # autosave did try, and failed: the typing came with the upload
+    # Whether autosave tried before the click or not (its debounce), every try failed: the typing came
+    # with the upload.
+    assert all(url.endswith(f"/applications/{application.pk}/autosave/") for url in tried)
     application.refresh_from_db()
     assert application.project_name == "未保存就上传的项目"
     assert application.facts["self_raised_investment"] == "200万"

@@ -12,32 +12,12 @@ pytestmark = pytest.mark.e2e
 # The 2024 round ends 2026-12-31; travel (ticking, so timeouts still pass) into its validity.
 # time-machine patches the clock for every thread, the live server's included.
 IN_2025 = datetime(2025, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'"
 
 
 @pytest.fixture
 def in_2025():
     with time_machine.travel(IN_2025, tick=True):
         yield
-
-
-@pytest.fixture
-def strict_csp_page(page):
-    """The page served under the strict CSP that will come later; any violation is recorded."""
-
-    def add_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    page.route("**/*", add_csp)
-    page.violations = []
-    page.on(
-        "console",
-        lambda msg: page.violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    yield page
-    # In-flight requests of a failed test must not raise again while the context closes.
-    page.unroute_all(behavior="ignoreErrors")
 
 
 def test_calculator_updates_the_amount_while_typing(

@@ -10,38 +10,13 @@ process it starts is stopped when the test ends, passed or failed.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from django.db import connections
 
 from operations import smoke
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+from .conftest import REDIS_URL, needs_services
 
-pytestmark = pytest.mark.skipif(
-    not REDIS_URL or not DATABASE_URL.startswith(("postgres://", "postgresql://")),
-    reason="needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), as CI runs them",
-)
-
-
-@pytest.fixture
-def stack_database(django_db_setup, django_db_blocker):
-    """A database for the stack: a copy of the migrated test database when nobody holds it open."""
-    import psycopg
-
-    test_database = connections["default"].settings_dict["NAME"]
-    with django_db_blocker.unblock():
-        connections.close_all()
-    try:
-        with smoke.fresh_database(DATABASE_URL, template=test_database) as url:
-            yield url
-            return
-    except psycopg.errors.ObjectInUse:
-        pass
-    with smoke.fresh_database(DATABASE_URL) as url:
-        yield url
+pytestmark = needs_services
 
 
 # transaction=True: the test database is set up for this test (its copy is the stack's) and no transaction of

@@ -506,6 +506,12 @@ def _(cast):
     return Form(None, reverse("policies:calculator_quote"), calculator_fields(), method="get")
 
 
+@form("policies:match")
+def _(cast):
+    fields = {"org_type": value("enterprise"), "org_flags": value("sme"), "topics": value("rent")}
+    return Form(None, reverse("policies:match"), fields, method="get")
+
+
 # reviews
 
 

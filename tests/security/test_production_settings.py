@@ -37,6 +37,8 @@ def production_environment(tmp_path: Path, database: str) -> dict[str, str]:
         "AUDIT_ARCHIVE_DIR": str(tmp_path / "archive"),
         # Behind the portal's TLS proxy (deploy/nginx): the only way X-Forwarded-Proto is believed.
         "BEHIND_PROXY": "true",
+        # Verification codes reach phones (accounts.W001 otherwise: only the log would have them).
+        "SMS_URL": f"https://sms-gateway.{HOST}/send",
     }
 
 

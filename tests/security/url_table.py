@@ -82,6 +82,7 @@ policies:home                           200
 policies:catalogue                      200
 policies:round                          200
 policies:item                           200
+policies:match                          200
 policies:calculator                     200
 policies:calculator_quote               400
 notices:list                            200
@@ -98,6 +99,14 @@ accounts:password_reset                 200
 accounts:password_reset_done            200
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        200
+accounts:signup_verify                  >accounts:signup  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:signup_resend                  405
+accounts:sms_reset                      200
+accounts:sms_reset_verify               >accounts:sms_reset
+accounts:sms_reset_resend               405
+accounts:email                          L     200  200  200  200  200  200  200  200  200  200  200
+accounts:email_verify                   L     >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email
+accounts:session_extend                 L     405  405  405  405  405  405  405  405  405  405  405
 accounts:unlock_request                 200
 accounts:unlock_code                    200
 accounts:unlock_confirm                 400
@@ -131,7 +140,8 @@ accounts:reauth                         L     200   200   200   200   200   200 
 # an id that does not exist. Staff (no organisation) are sent to the organisation page from the lists.
 applications:dashboard                  L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:calls                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
-applications:start_from_calculator      L     404   404   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:start_from_calculator      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:match                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start                      L     200   200   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:detail                     L     200   404   404   404   404   404   404   404   404   404   404
 applications:edit                       L     200   404   404   404   404   404   404   404   404   404   404
@@ -344,6 +354,7 @@ policies:home                           405
 policies:catalogue                      405
 policies:round                          405
 policies:item                           405
+policies:match                          405
 policies:calculator                     405
 policies:calculator_quote               405
 notices:list                            405
@@ -360,6 +371,14 @@ accounts:password_reset                 200
 accounts:password_reset_done            405
 accounts:password_reset_confirm         200
 accounts:password_reset_complete        405
+accounts:signup_verify                  >accounts:signup  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
+accounts:signup_resend                  >accounts:signup
+accounts:sms_reset                      400
+accounts:sms_reset_verify               >accounts:sms_reset
+accounts:sms_reset_resend               >accounts:sms_reset
+accounts:email                          L     400  400  400  400  400  400  400  400  400  400  400
+accounts:email_verify                   L     >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email  >accounts:email
+accounts:session_extend                 L     200  200  200  200  200  200  200  200  200  200  200
 accounts:unlock_request                 400
 accounts:unlock_code                    400
 accounts:unlock_confirm                 400
@@ -394,6 +413,7 @@ accounts:reauth                         L     400   400   400   400   400   400 
 applications:dashboard                  L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:calls                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start_from_calculator      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:match                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start                      L     409   >edit >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:detail                     L     405   405   405   405   405   405   405   405   405   405   405
 applications:edit                       L     >edit 404   404   404   404   404   404   404   404   404   404
