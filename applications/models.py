@@ -217,6 +217,10 @@ class Application(models.Model):
         Status.PUBLICIZED,
     )
 
+    # Copied to a new draft (issue 15): withdrawn and returned, and those that ended without support, so
+    # that an enterprise applies again from what it typed and uploaded instead of starting over.
+    COPYABLE = (Status.WITHDRAWN, Status.RETURNED, Status.NOT_ACCEPTED, Status.REJECTED)
+
     organization = models.ForeignKey(
         "accounts.Organization",
         verbose_name=_("申报单位"),
@@ -328,6 +332,15 @@ class Application(models.Model):
     @property
     def can_withdraw(self) -> bool:
         return self.status in self.WITHDRAWABLE
+
+    @property
+    def can_copy(self) -> bool:
+        return self.status in self.COPYABLE
+
+    @property
+    def can_delete(self) -> bool:
+        """Only a draft never submitted: a submitted application is part of the record (withdraw it)."""
+        return self.status == self.Status.DRAFT and not self.number
 
 
 S = Application.Status

@@ -102,6 +102,42 @@ def open_call_items(at: datetime | None = None) -> QuerySet[CallItem]:
     )
 
 
+def copy_target(application: Application, *, at: datetime | None = None) -> CallItem | None:
+    """Where a copy of the application goes: its own call item while that call is open, otherwise the open
+    call of the same item code (the latest to close, in whichever round), or None when none is open."""
+    if application.call_item.call.is_open(at):
+        return application.call_item
+    return (
+        open_call_items(at)
+        .filter(item__code=application.item.code)
+        .select_related("item__round")
+        .order_by("-call__closes_at", "-call__opens_at")
+        .first()
+    )
+
+
+def open_drafts_like(
+    *,
+    organization: Organization,
+    call_item: CallItem,
+    matter_ref: str = "",
+    exclude: Application | None = None,
+) -> list[Application]:
+    """The organisation's applications still being filled in (草稿, 退回补正) under this call item that may be
+    the same application: every one when no matter is named yet (a start), else those of the same matter
+    (compared normalised, policies.matters) or with none typed yet. The rent items share one matter per
+    year, so every draft of the call item is the same matter."""
+    drafts = Application.objects.filter(
+        organization=organization, call_item=call_item, status__in=Application.EDITABLE
+    ).order_by("-updated_at", "-id")
+    if exclude is not None:
+        drafts = drafts.exclude(pk=exclude.pk)
+    wanted = matters.normalise(matter_ref)
+    if not wanted or call_item.item.shared_matter:
+        return list(drafts)
+    return [d for d in drafts if matters.normalise(d.matter_ref) in ("", wanted)]
+
+
 def dashboard_applications(organization: Organization) -> QuerySet[Application]:
     return (
         Application.objects.filter(organization=organization)
@@ -114,7 +150,7 @@ def dashboard_applications(organization: Organization) -> QuerySet[Application]:
 @dataclass(frozen=True)
 class NextAction:
     text: str
-    url_name: str = ""  # "edit", "detail" or ""
+    url_name: str = ""  # "edit", "copy", "detail" or ""
     url: str = ""  # a page of another app (我的资助, a yearly claim), already reversed
 
 
@@ -135,6 +171,9 @@ def next_action(
         return NextAction(status_next_text(application, at=at), "edit")
     if application.status == status.RECOGNISED and money is not None:
         return NextAction(money.next_text, url=money.next_url)
+    # Ended (withdrawn, not accepted, not supported): applying again starts from a copy.
+    if application.can_copy:
+        return NextAction(status_next_text(application, at=at), "copy")
     return NextAction(status_next_text(application, at=at))
 
 

@@ -5,11 +5,13 @@ Notifications (issue 6) and the audit trail (issue 7) hook in where the comments
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -20,8 +22,10 @@ from django.utils.translation import pgettext
 
 from accounts.roles import Role
 from accounts.selectors import organization_for
+from audit import services as audit
 from changning_ai import materials
 from policies import rules
+from policies.templatetags.money import fen_yuan
 
 from . import notifications
 from .models import (
@@ -33,7 +37,7 @@ from .models import (
     NumberSequence,
     StatusEvent,
 )
-from .selectors import application_quote
+from .selectors import application_quote, copy_target, open_drafts_like
 
 MATTER_FIELDS = ("matter_type", "matter_ref", "project_name", "description")
 
@@ -109,17 +113,47 @@ def unanswered_conditions(application: Application) -> list[str]:
     return problems
 
 
+class DuplicateDraft(ValidationError):
+    """The organisation already has an open draft for this call item and matter (issue 15): the page offers
+    it instead of a second one, and creates another only when the enterprise says it is another matter."""
+
+    def __init__(self, drafts: Sequence[Application]):
+        super().__init__(_("本单位已有该项目、该事项正在填写的申报,可以继续填写,不必重新开始。"))
+        self.drafts = list(drafts)
+
+
 @transaction.atomic
 def start_application(
-    *, actor, call_item: CallItem, facts: Mapping[str, object] | None = None, at: datetime | None = None
+    *,
+    actor,
+    call_item: CallItem,
+    facts: Mapping[str, object] | None = None,
+    at: datetime | None = None,
+    allow_duplicate: bool = True,
 ) -> Application:
     """A new draft for the actor's organisation under an open call item (facts may come from the
-    calculator)."""
+    calculator). With allow_duplicate=False an open draft of the same call item raises DuplicateDraft:
+    the pages pass it so that "开始申报" twice does not leave two half-filled drafts behind."""
     organization = organization_for(actor)
     if organization is None:
         raise PermissionDenied(_("请先创建或加入申报单位。"))
     if not call_item.call.is_open(at):
         raise ValidationError(_("该申报批次当前不在受理期内。"))
+    if not allow_duplicate:
+        _refuse_duplicate(organization=organization, call_item=call_item)
+    return _new_draft(organization=organization, call_item=call_item, actor=actor, facts=facts or {})
+
+
+def _refuse_duplicate(*, exclude: Application | None = None, **like) -> None:
+    drafts = open_drafts_like(exclude=exclude, **like)
+    if drafts:
+        raise DuplicateDraft(drafts)
+
+
+def _new_draft(
+    *, organization, call_item: CallItem, actor, facts: Mapping[str, object], note: str = "", **matter: str
+) -> Application:
+    """The draft row and its first timeline entry, for a start and for a copy alike."""
     application = Application(
         organization=organization,
         call_item=call_item,
@@ -127,12 +161,123 @@ def start_application(
         created_by=actor,
         queue_opens_at=call_item.call.opens_at,
         queue_item_order=call_item.item.sort_order,
+        **matter,
     )
-    application.facts = _clean_facts(application, facts or {})
+    application.facts = _clean_facts(application, facts)
     _name_shared_matter(application)
     application.save()
-    StatusEvent.objects.create(application=application, status=Application.Status.DRAFT, actor=actor)
+    StatusEvent.objects.create(
+        application=application, status=Application.Status.DRAFT, actor=actor, note=note
+    )
     return application
+
+
+def copy_application(
+    *, actor, application: Application, at: datetime | None = None, allow_duplicate: bool = False
+) -> Application:
+    """A new draft from a withdrawn, returned or refused application: its facts, matter, project and current
+    materials, the files copied in private storage (a copy, never a shared reference: deleting either
+    application must not break the other). Under the same call item while its call is open, otherwise under
+    the open call of the same item code (copy_target); refused with the reason when none is open."""
+    written: list[str] = []
+    try:
+        return _copy_application(
+            actor=actor, application=application, at=at, allow_duplicate=allow_duplicate, written=written
+        )
+    except BaseException:
+        # Storage is not transactional: the files of a copy that rolled back are removed by hand.
+        for name in written:
+            Attachment._meta.get_field("file").storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _copy_application(
+    *, actor, application: Application, at: datetime | None, allow_duplicate: bool, written: list[str]
+) -> Application:
+    source = _locked(application)
+    _check_member(actor, source)
+    if not source.can_copy:
+        raise ValidationError(
+            _("该申报当前状态为“%(status)s”,不能复制;已撤回、退回补正、不予受理或未通过的申报可以复制。")
+            % {"status": source.get_status_display()}
+        )
+    call_item = copy_target(source, at=at)
+    if call_item is None:
+        raise ValidationError(
+            _("项目 %(code)s 目前没有正在受理的申报批次,暂不能复制;批次开放后可再复制。")
+            % {"code": source.item.code}
+        )
+    if not allow_duplicate:
+        _refuse_duplicate(
+            organization=source.organization,
+            call_item=call_item,
+            matter_ref=source.matter_ref,
+            exclude=source,
+        )
+    label = source.number or f"草稿 #{source.pk}"
+    # A record, in Chinese whatever the page's language (as the other timeline notes).
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("复制自申报 %(source)s") % {"source": label}
+    copy = _new_draft(
+        organization=source.organization,
+        call_item=call_item,
+        actor=actor,
+        facts=source.facts or {},
+        note=note,
+        **{name: getattr(source, name) for name in MATTER_FIELDS},
+    )
+    codes = set(copy.item.materials.values_list("code", flat=True))
+    copied = 0
+    for original in source.attachments.filter(is_current=True, material_code__in=codes):
+        duplicate = Attachment(
+            application=copy,
+            material_code=original.material_code,
+            original_name=original.original_name,
+            content_type=original.content_type,
+            size=original.size,
+            sha256=original.sha256,
+            uploaded_by=actor,
+        )
+        suffix = PurePosixPath(original.file.name).suffix
+        try:
+            with original.file.open("rb") as content:
+                duplicate.file.save(f"upload{suffix}", File(content), save=False)
+        except OSError as exc:
+            raise ValidationError(
+                _("材料文件“%(name)s”已无法读取,未能复制;请在新草稿中重新上传。")
+                % {"name": original.original_name}
+            ) from exc
+        written.append(duplicate.file.name)
+        duplicate.save()
+        copied += 1
+    audit.record(
+        "application.copy",
+        obj=copy,
+        detail=f"复制自 {label}(id {source.pk}),材料文件 {copied} 个",
+    )
+    return copy
+
+
+@transaction.atomic
+def delete_draft(*, actor, application: Application) -> None:
+    """Delete a draft that was never submitted, with its files (after the commit: a rollback keeps them).
+    A submitted application is part of the record: it can be withdrawn, never deleted."""
+    application = _locked(application)
+    _check_member(actor, application)
+    if not application.can_delete:
+        raise ValidationError(
+            _("只能删除从未提交的草稿;该申报当前状态为“%(status)s”。已提交的申报可以撤回。")
+            % {"status": application.get_status_display()}
+        )
+    storage = Attachment._meta.get_field("file").storage
+    names = [a.file.name for a in application.attachments.all() if a.file.name]
+    # Each row's deletion is audited by the model signals (application.delete, attachment.delete).
+    for attachment in application.attachments.all():
+        attachment.delete()
+    application.events.all().delete()
+    application.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def fill_queue_keys(applications: QuerySet, call_items: QuerySet) -> int:
@@ -392,11 +537,8 @@ def record_clawback_amount(*, application: Application, amount_fen: int) -> Appl
         awarded = application.awarded_fen or 0
         if amount_fen <= 0 or application.clawed_back_fen + amount_fen > awarded:
             raise ValidationError(
-                _("追回金额不能超过认定金额(认定 %(awarded)s 元,已追回 %(clawed)s 元)。")
-                % {
-                    "awarded": rules.fen_to_yuan(awarded),
-                    "clawed": rules.fen_to_yuan(application.clawed_back_fen),
-                }
+                _("追回金额不能超过认定金额(认定 %(awarded)s,已追回 %(clawed)s)。")
+                % {"awarded": fen_yuan(awarded), "clawed": fen_yuan(application.clawed_back_fen)}
             )
         application.clawed_back_fen += amount_fen
         application.save(update_fields=["clawed_back_fen", "updated_at"])

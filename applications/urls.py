@@ -18,6 +18,8 @@ urlpatterns = [
     path("<int:pk>/materials/<int:attachment_id>/download/", views.download, name="download"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/copy/", views.copy, name="copy"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/revisions/<int:number>/", views.revision, name="revision"),
     path(
         "<int:pk>/documents/<str:kind>.pdf",

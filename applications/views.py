@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import approved_membership_for, organization_for
@@ -33,11 +35,13 @@ from .models import Application, Attachment, CallItem, StatusEvent, status_label
 from .selectors import (
     application_for,
     application_quote,
+    copy_target,
     dashboard_applications,
     next_action,
     next_call_item_for,
     open_call_item_for,
     open_call_items,
+    open_drafts_like,
     revisions_with_files,
 )
 
@@ -132,6 +136,7 @@ def _confirmation(
     request: HttpRequest, call_item: CallItem, facts: dict[str, str], *, status: int = 200
 ) -> HttpResponse:
     item = call_item.item
+    organization = organization_for(request.user)
     return render(
         request,
         "applications/start.html",
@@ -142,6 +147,10 @@ def _confirmation(
             "is_open": call_item.call.is_open(),
             "facts": facts,
             "fact_rows": fact_rows(item, facts) if facts else [],
+            # Issue 15: a draft already being filled in for this item is offered before a second one.
+            "drafts": (
+                open_drafts_like(organization=organization, call_item=call_item) if organization else []
+            ),
         },
         status=status,
     )
@@ -164,10 +173,18 @@ def start(request: HttpRequest, organization, call_item_id: int) -> HttpResponse
         return _confirmation(request, call_item, facts)
     facts = _facts_from(request.POST, call_item)
     try:
-        application = services.start_application(actor=request.user, call_item=call_item, facts=facts)
+        application = services.start_application(
+            actor=request.user,
+            call_item=call_item,
+            facts=facts,
+            allow_duplicate=bool(request.POST.get("duplicate_ok")),
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("请先创建或加入申报单位。"))
         return redirect(_organization_url())
+    except services.DuplicateDraft:
+        # A draft appeared since the page was shown (another tab, a colleague): the page now offers it.
+        return _confirmation(request, call_item, facts, status=409)
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
         return _confirmation(request, call_item, facts, status=400)
@@ -261,10 +278,17 @@ def _wizard(
         returned_note = (
             application.events.filter(status=Application.Status.RETURNED).order_by("-at", "-id").first()
         )
+    page_messages, results = _split_messages(request)
+    materials = _materials_with_files(application)
+    for entry in materials:
+        entry["result"] = results.pop(entry["material"].code, None)
+    page_messages += results.values()  # about no material of the item (a forged code): still shown
     return render(
         request,
         "applications/edit.html",
         {
+            "page_messages": page_messages,
+            "result_anchor": RESULT_ANCHOR,
             "application": application,
             "item": item,
             "call": application.call_item.call,
@@ -278,7 +302,7 @@ def _wizard(
             "is_org_admin": _is_org_admin(request.user, application.organization_id),
             "quote": quote,
             "fact_errors": bool(facts_form.errors),
-            "materials": _materials_with_files(application),
+            "materials": materials,
             "returned": returned_note,
             "accept": ACCEPT,
             "max_mb": _max_mb(),
@@ -355,20 +379,105 @@ def _autosave_json(
 # ---------------------------------------------------------------- materials
 
 
+# The anchor of the one region that says how an upload or a removal went, inside the material's card
+# (edit.html); application.js moves the focus to it.
+RESULT_ANCHOR = "upload-result"
+RESULT_TAG = "material:"
+
+
+def _result(request: HttpRequest, level: int, text: str, material_code: str) -> None:
+    """The outcome of a material's upload or removal, shown in that material's card, not at the page top."""
+    messages.add_message(request, level, text, extra_tags=f"{RESULT_TAG}{material_code}")
+
+
+def _split_messages(request: HttpRequest) -> tuple[list, dict[str, object]]:
+    """The page's messages for the top of the page, and the material results by material code."""
+    page, results = [], {}
+    for message in messages.get_messages(request):
+        tags = message.extra_tags or ""
+        if tags.startswith(RESULT_TAG):
+            results[tags.removeprefix(RESULT_TAG)] = message
+        else:
+            page.append(message)
+    return page, results
+
+
 def _back_to_materials(application: Application) -> HttpResponse:
     if not application.is_editable:
         return redirect("applications:detail", pk=application.pk)
-    return redirect(reverse("applications:edit", args=[application.pk]) + "#materials")
+    return redirect(reverse("applications:edit", args=[application.pk]) + f"#{RESULT_ANCHOR}")
+
+
+class PostedDraft(NamedTuple):
+    facts_form: FactsForm
+    matter_form: MatterForm
+    saved: Application | None  # None: refused, with `errors`
+    errors: dict[str, str]
+
+
+def _save_posted_draft(request: HttpRequest, application: Application) -> PostedDraft | None:
+    """The material buttons belong to the wizard's form (edit.html, the form attribute), so an upload or a
+    removal posts what was typed too: saved first, whatever happens to the file (issue 15: an upload never
+    throws away typing). None when the post carries no draft (an older page, a script)."""
+    if not request.POST.get("with_draft") or not application.is_editable:
+        return None
+    facts_form = FactsForm(request.POST, item=application.item)
+    matter_form = MatterForm(request.POST, item=application.item)
+    saved, errors = _save(request, application, facts_form, matter_form)
+    return PostedDraft(facts_form, matter_form, saved, errors)
+
+
+# The typing could not be stored: the file is left alone too, so that a refused request changed nothing.
+TYPING_FIRST = _lazy("文件未处理:填写的内容有需要更正之处(见上方提示),更正后请重新操作。")
+
+
+def _typing_refused(draft: PostedDraft | None) -> bool:
+    return draft is not None and draft.saved is None
+
+
+def _kept(text: str, draft: PostedDraft | None) -> str:
+    """The result, and that the typing was saved with it when it was."""
+    if draft is None or draft.saved is None:
+        return text
+    return _("%(result)s填写的内容已一并保存。") % {"result": text}
+
+
+def _after_material_change(
+    request: HttpRequest, application: Application, draft: PostedDraft | None
+) -> HttpResponse:
+    if _typing_refused(draft):
+        # The typing could not be stored (a text over its length…): shown again as typed, with the reasons,
+        # never dropped by a redirect.
+        assert draft is not None
+        if "__all__" in draft.errors:
+            messages.error(request, draft.errors["__all__"])
+        messages.error(request, _("草稿未保存,请按提示更正。"))
+        return _wizard(request, application, draft.facts_form, draft.matter_form, None, status=400)
+    return _back_to_materials(application)
+
+
+def _posted_file(request: HttpRequest) -> UploadForm:
+    # One file input per material inside the wizard's form: file-<code>, chosen by the button pressed.
+    code = request.POST.get("material_code", "")
+    files = request.FILES.copy()
+    if "file" not in files and f"file-{code}" in request.FILES:
+        files["file"] = request.FILES[f"file-{code}"]
+    return UploadForm(request.POST, files)
 
 
 @login_required
 @require_POST
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for(request.user, pk)
-    form = UploadForm(request.POST, request.FILES)
+    draft = _save_posted_draft(request, application)
+    form = _posted_file(request)
+    code = request.POST.get("material_code", "")
+    if _typing_refused(draft):
+        _result(request, messages.ERROR, str(TYPING_FIRST), code)
+        return _after_material_change(request, application, draft)
     if not form.is_valid():
-        messages.error(request, _("请选择要上传的文件。"))
-        return _back_to_materials(application)
+        _result(request, messages.ERROR, _kept(_("请选择要上传的文件。"), draft), code)
+        return _after_material_change(request, application, draft)
     try:
         attachment = services.add_attachment(
             actor=request.user,
@@ -377,7 +486,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             upload=form.cleaned_data["file"],
         )
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        _result(request, messages.ERROR, _kept(_messages_of(exc), draft), code)
         # Refused uploads are recorded (issue 14): a run of disguised files is what an assessor looks for.
         upload = form.cleaned_data["file"]
         audit.record(
@@ -388,8 +497,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             f"({upload.size} B): {'; '.join(exc.messages)[:300]}",
         )
     else:
-        messages.success(request, _("已上传“%(name)s”。") % {"name": attachment.original_name})
-    return _back_to_materials(application)
+        uploaded = _("已上传“%(name)s”。") % {"name": attachment.original_name}
+        _result(request, messages.SUCCESS, _kept(uploaded, draft), code)
+    return _after_material_change(request, application, draft)
 
 
 @login_required
@@ -397,13 +507,18 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 def remove_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     application = application_for(request.user, pk)
     attachment = get_object_or_404(application.attachments.filter(is_current=True), pk=attachment_id)
+    draft = _save_posted_draft(request, application)
+    if _typing_refused(draft):
+        _result(request, messages.ERROR, str(TYPING_FIRST), attachment.material_code)
+        return _after_material_change(request, application, draft)
     try:
         services.remove_attachment(actor=request.user, attachment=attachment)
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        _result(request, messages.ERROR, _kept(_messages_of(exc), draft), attachment.material_code)
     else:
-        messages.success(request, _("已删除“%(name)s”。") % {"name": attachment.original_name})
-    return _back_to_materials(application)
+        removed = _("已删除“%(name)s”。") % {"name": attachment.original_name}
+        _result(request, messages.SUCCESS, _kept(removed, draft), attachment.material_code)
+    return _after_material_change(request, application, draft)
 
 
 @login_required
@@ -561,4 +676,94 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         "applications/withdraw.html",
         {"application": application, "item": application.item, "form": form},
         status=400 if form.is_bound else 200,
+    )
+
+
+# ---------------------------------------------------------------- copying and deleting (issue 15)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what will be copied and where to (works without JavaScript); POST: the new draft."""
+    application = application_for(request.user, pk)
+    if not application.can_copy:
+        messages.error(
+            request,
+            _("该申报当前状态为“%(status)s”,不能复制。") % {"status": application.get_status_display()},
+        )
+        return redirect("applications:detail", pk=application.pk)
+    target = copy_target(application)
+    status = 200
+    if request.method == "POST":
+        try:
+            draft = services.copy_application(
+                actor=request.user,
+                application=application,
+                allow_duplicate=bool(request.POST.get("duplicate_ok")),
+            )
+        except services.DuplicateDraft:
+            status = 409  # the page below now offers the draft that exists
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+            return redirect("applications:detail", pk=application.pk)
+        else:
+            messages.success(
+                request,
+                _("已复制为新的草稿:申报事实、事项和材料已带入,请核对后提交。"),
+            )
+            return redirect("applications:edit", pk=draft.pk)
+    drafts = (
+        open_drafts_like(
+            organization=application.organization,
+            call_item=target,
+            matter_ref=application.matter_ref,
+            exclude=application,
+        )
+        if target
+        else []
+    )
+    return render(
+        request,
+        "applications/copy.html",
+        {
+            "application": application,
+            "item": application.item,
+            "target": target,
+            "drafts": drafts,
+            "materials": _materials_with_files(application),
+            "fact_rows": fact_rows(application.item, application.facts),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, naming what goes; POST: the draft and its files are deleted."""
+    application = application_for(request.user, pk)
+    if not application.can_delete:
+        messages.error(
+            request,
+            _("只能删除从未提交的草稿;该申报当前状态为“%(status)s”。已提交的申报可以撤回。")
+            % {"status": application.get_status_display()},
+        )
+        return redirect("applications:detail", pk=application.pk)
+    if request.method == "POST":
+        try:
+            services.delete_draft(actor=request.user, application=application)
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+            return redirect("applications:detail", pk=application.pk)
+        messages.success(request, _("草稿已删除,其材料文件也已删除。"))
+        return redirect("applications:dashboard")
+    return render(
+        request,
+        "applications/delete.html",
+        {
+            "application": application,
+            "item": application.item,
+            "files": list(application.attachments.all()),
+        },
     )

@@ -19,8 +19,10 @@ def yuan(value: object, style: str = "") -> str:
     if value is None or value == "":
         return ""
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
+        # Text is read by the engine's own reader, so a fact typed as "200万" or "２，０００" shows as
+        # the amount it means (issue 15), exactly as the engine counts it.
+        amount = value if isinstance(value, Decimal) else rules.read_number(value, money=True)
+    except (InvalidOperation, ValueError):
         # A template must never fail on a bad figure; an empty cell is the honest output.
         return ""
     if not amount.is_finite():

@@ -12,6 +12,15 @@
 
   document.documentElement.classList.add("js");
 
+  // The outcome of an upload or a removal, in the material's card: focused, so it is read out and the
+  // page stands where the user was (issue 15). The fragment (#upload-result) already scrolled to it.
+  var result = document.getElementById("upload-result");
+  if (result) {
+    // The redirect's fragment names it too; a page rendered again (refused typing) has none. Its CSS
+    // scroll-margin keeps the card's heading in view above it.
+    result.focus();
+  }
+
   var form = document.getElementById("application-form");
   var panel = document.getElementById("quote-result");
   if (!form || !panel) {
@@ -43,8 +52,13 @@
   }
 
   function save() {
-    var body = new URLSearchParams(new FormData(form));
-    body.delete("next");
+    var body = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      // The material file inputs belong to this form too (for the upload button); autosave sends text.
+      if (typeof value === "string" && name !== "next") {
+        body.append(name, value);
+      }
+    });
     var mine = ++sequence;
     panel.setAttribute("aria-busy", "true");
     fetch(autosaveUrl, {

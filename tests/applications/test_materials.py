@@ -44,7 +44,7 @@ def test_pdf_png_jpeg_and_ofd_files_are_accepted(client, alice, call, name, cont
     application = draft(alice, call)
     client.force_login(alice)
     response = upload(client, application, "project_plan", SimpleUploadedFile(name, content), follow=True)
-    assert response.redirect_chain == [(edit_url(application) + "#materials", 302)]
+    assert response.redirect_chain == [(edit_url(application) + "#upload-result", 302)]
     attachment = Attachment.objects.get()
     assert attachment.content_type == content_type
     assert attachment.original_name == name

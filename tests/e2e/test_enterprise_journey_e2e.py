@@ -153,9 +153,10 @@ def test_a_new_enterprise_signs_up_and_submits_an_application_for_7_1(
         path.write_bytes(pdf_bytes(material.code))
         file_input = page.get_by_label(f"上传“{material.name}”")
         file_input.set_input_files(path)
-        upload_form = page.locator("form.upload-form").filter(has=file_input)
+        upload_form = page.locator(".upload-form").filter(has=file_input)
         upload_form.get_by_role("button", name="上传", exact=True).click()
-        expect(page.get_by_role("status").first).to_contain_text(f"已上传“{material.name}.pdf”")
+        # The outcome is shown in the material's card, focused (issue 15).
+        expect(page.locator("#upload-result")).to_contain_text(f"已上传“{material.name}.pdf”")
         expect(page.get_by_role("link", name=f"{material.name}.pdf")).to_be_visible()
 
     # ---- check and submit

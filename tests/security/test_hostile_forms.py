@@ -39,6 +39,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import Membership, Organization, SecurityPolicy, User
+from applications import services as application_services
 from applications.models import Application, ApplicationRevision, Attachment
 from disbursement.models import (
     Award,
@@ -432,9 +433,28 @@ def _(cast):
     return Form(
         cast.alice,
         reverse("applications:upload", args=[application.pk]),
-        {"material_code": value("project_plan"), "file": st.one_of(files(), hostile())},
-        [Attachment],
+        {
+            "material_code": value("project_plan"),
+            "file": st.one_of(files(), hostile()),
+            # The wizard's fields come with the file (issue 15: an upload keeps the typing).
+            "with_draft": value("1", ""),
+            **fact_fields(application.item),
+            **matter_fields(),
+        },
+        [Application, Attachment],
         valid={"file": lambda: SimpleUploadedFile("方案.pdf", PDF, content_type="application/pdf")},
+    )
+
+
+@form("applications:copy")
+def _(cast):
+    application = cast.submitted
+    application_services.withdraw_application(actor=cast.alice, application=application)
+    return Form(
+        cast.alice,
+        reverse("applications:copy", args=[application.pk]),
+        {"duplicate_ok": value("1", "")},
+        [Application, Attachment],
     )
 
 
@@ -1185,6 +1205,7 @@ def test_every_form_of_the_portal_is_covered():
         "accounts:inbox_read_all",
         "accounts:unlock_confirm",  # the token is in its path; the form is a button
         "applications:remove_attachment",
+        "applications:delete",  # the confirmation is a button; the draft is in its path
         "reviews:auto_assign",
         "reviews:notice_close",
         "disbursement:budget_confirm",

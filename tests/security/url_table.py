@@ -151,6 +151,8 @@ applications:remove_attachment          L     405   405   405   405   405   405 
 applications:download                   L     200   404   404   404   404   404   404   404   404   404   404
 applications:submit                     L     200   404   404   404   404   404   404   404   404   404   404
 applications:withdraw                   L     200   404   404   404   404   404   404   404   404   404   404
+applications:copy                       L     >detail 404   404   404   404   404   404   404   404   404   404
+applications:delete                     L     200   404   404   404   404   404   404   404   404   404   404
 applications:revision                   L     200   404   404   404   404   404   404   404   404   404   404
 applications:document                   L     200   404   404   404   404   404   404   404   404   404   404
 
@@ -412,7 +414,7 @@ applications:dashboard                  L     405   405   >org  >org  >org  >org
 applications:calls                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:start_from_calculator      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:match                      L     405   405   >org  >org  >org  >org  >org  >org  >org  >org  >org
-applications:start                      L     >edit >edit >org  >org  >org  >org  >org  >org  >org  >org  >org
+applications:start                      L     409   >edit >org  >org  >org  >org  >org  >org  >org  >org  >org
 applications:detail                     L     405   405   405   405   405   405   405   405   405   405   405
 applications:edit                       L     >edit 404   404   404   404   404   404   404   404   404   404
 applications:autosave                   L     400   404   404   404   404   404   404   404   404   404   404
@@ -421,6 +423,8 @@ applications:remove_attachment          L     >edit 404   404   404   404   404 
 applications:download                   L     405   405   405   405   405   405   405   405   405   405   405
 applications:submit                     L     400   404   404   404   404   404   404   404   404   404   404
 applications:withdraw                   L     >detail 404   404   404   404   404   404   404   404   404   404
+applications:copy                       L     >detail 404   404   404   404   404   404   404   404   404   404
+applications:delete                     L     >applications:dashboard 404   404   404   404   404   404   404   404   404   404
 applications:revision                   L     405   405   405   405   405   405   405   405   405   405   405
 applications:document                   L     405   405   405   405   405   405   405   405   405   405   405
 
@@ -541,12 +545,13 @@ WRITERS: set[tuple[str, str]] = {
     ("accounts:reject_member", "applicant_a"),
     *(("accounts:inbox_read_all", role) for role in ROLES[1:]),
     *(("accounts:two_factor_regenerate", role) for role in ROLES[3:]),
-    ("applications:start", "applicant_a"),
+    # applicant_a already has a draft of the call item: offered it (409), nothing written (issue 15).
     ("applications:start", "applicant_b"),
     ("applications:edit", "applicant_a"),
     ("applications:autosave", "applicant_a"),
     ("applications:remove_attachment", "applicant_a"),
     ("applications:withdraw", "applicant_a"),
+    ("applications:delete", "applicant_a"),  # A's own draft (rolled back after the sweep's request)
     ("disbursement:budget_confirm", "finance_officer"),
     ("disbursement:budget_confirm", "finance_approver"),
     # 生成全部拨付通知: finance staff start the job of the batch (a NoticeJob row; the task runs on commit).

@@ -444,6 +444,10 @@ def url_kwargs(world: World) -> dict[str, dict[str, Any]]:
         "applications:download": {"pk": a_draft.pk, "attachment_id": world.draft_attachment.pk},
         "applications:submit": {"pk": a_draft.pk},
         "applications:withdraw": {"pk": world.publicized.pk},
+        # The late application is recognised: A is told it cannot be copied (a withdrawn one is tested in
+        # tests/applications/test_apply_once.py); the draft is A's to delete.
+        "applications:copy": {"pk": late.pk},
+        "applications:delete": {"pk": a_draft.pk},
         "applications:revision": {"pk": late.pk, "number": world.revision.number},
         "applications:document": {"pk": late.pk, "kind": "recognition"},
         # reviews (staff)
