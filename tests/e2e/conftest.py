@@ -51,11 +51,12 @@ STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src '
 
 @pytest.fixture
 def strict_csp_page(page):
-    """The page served under the strict CSP; any violation is recorded in `page.violations`. (The route
-    fetches redirects itself: the address bar keeps the URL of the link that redirected.)"""
+    """The page served under the strict CSP; any violation is recorded in `page.violations`. A redirect is
+    handed to the browser as it came (max_redirects=0), which follows it: fetched by the route instead, the
+    address bar kept the first URL, and a form posting to its own page posted to the wrong one."""
 
     def add_csp(route):
-        response = route.fetch()
+        response = route.fetch(max_redirects=0)
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
 
     page.route("**/*", add_csp)
@@ -67,3 +68,14 @@ def strict_csp_page(page):
     yield page
     # In-flight requests of a failed test must not raise again while the context closes.
     page.unroute_all(behavior="ignoreErrors")
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """SMS through the console backend, whose outbox stands in for the phone (tests.e2e.support.sms_code)."""
+    from accounts import sms
+
+    settings.SMS_BACKEND = "accounts.sms.ConsoleSmsBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

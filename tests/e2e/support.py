@@ -4,8 +4,11 @@ browser helpers (logged_in, nav, …) live in test_review_journey_e2e."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page
 
 from accounts.roles import Role, group_for
 from applications.models import Call, CallItem
@@ -39,3 +42,14 @@ def open_call(codes: tuple[str, ...] = ("7.1",), **fields) -> Call:
     for code in codes:
         CallItem.objects.create(call=call, item=PolicyItem.objects.get(round_id=round_id, code=code))
     return call
+
+
+def sms_code(outbox: list, mobile: str, count: int, page: Page) -> str:
+    """The code of the `count`-th SMS to `mobile` in the console backend's outbox (accounts.sms.outbox),
+    once it has been sent (by a task after commit): polled, never a fixed wait."""
+    for _ in range(100):
+        messages = [m for m in outbox if m.to == mobile]
+        if len(messages) >= count:
+            return re.search(r"\b(\d{6})\b", messages[count - 1].message).group(1)
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no SMS number {count} to {mobile}: {outbox}")

@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts import sms
 from accounts.models import User
 from accounts.roles import Role
+from tests.e2e import support
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 MOBILE = "13912345678"
@@ -20,21 +20,12 @@ NEW_PASSWORD = "Changning-New-2026"
 
 
 @pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "accounts.sms.ConsoleSmsBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
+def outbox(sms_outbox):
+    return sms_outbox
 
 
 def sms_code(outbox, count: int, page: Page) -> str:
-    """The code of the `count`-th message to MOBILE, once it has been sent (by a task after commit)."""
-    for _ in range(100):
-        messages = [m for m in outbox if m.to == MOBILE]
-        if len(messages) >= count:
-            return re.search(r"\b(\d{6})\b", messages[count - 1].message).group(1)
-        page.wait_for_timeout(100)
-    raise AssertionError(f"no SMS number {count} to {MOBILE}: {outbox}")
+    return support.sms_code(outbox, MOBILE, count, page)
 
 
 def test_sign_up_and_reset_the_password_by_sms(live_server, transactional_db, page, outbox):
