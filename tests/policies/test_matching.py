@@ -235,3 +235,22 @@ def test_the_topics_and_open_calls_read_in_english(client, policy_data, clock):
     assert "Office rent" in page and "Insurance and loans" in page
     page = client.get(MATCH, {"org_type": "enterprise", "asked": "1"}).content.decode()
     assert "What can I apply for" in page and "Depends" in page
+
+
+def test_the_menu_leads_to_what_fits_for_visitors_and_enterprises_not_staff(client, policy_data, clock):
+    from accounts.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    def nav() -> str:
+        return client.get("/notices/").content.decode().split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+
+    assert f'href="{MATCH}">我可以申报哪些' in nav()  # the questionnaire
+    member = MembershipFactory(user=UserFactory(username="menu-member", roles=[Role.APPLICANT])).user
+    client.force_login(member)
+    assert f'href="{reverse("applications:match")}">我可以申报哪些' in nav()  # the organisation's own
+    page = client.get(reverse("applications:match")).content.decode()
+    menu = page.split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+    assert f'href="{reverse("applications:match")}" aria-current="page"' in menu
+    assert 'href="/applications/" aria-current' not in menu  # 我的申报 is not the current page there
+    client.force_login(UserFactory(username="menu-staff", roles=[Role.INTAKE_OFFICER], is_staff=True))
+    assert "我可以申报哪些" not in nav()
