@@ -242,7 +242,9 @@ def test_the_menu_leads_to_what_fits_for_visitors_and_enterprises_not_staff(clie
     from tests.factories import MembershipFactory, UserFactory
 
     def nav() -> str:
-        return client.get("/notices/").content.decode().split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+        return (
+            client.get("/notices/").content.decode().split('<nav class="site-nav"', 1)[1].split("</nav>")[0]
+        )
 
     assert f'href="{MATCH}">我可以申报哪些' in nav()  # the questionnaire
     member = MembershipFactory(user=UserFactory(username="menu-member", roles=[Role.APPLICANT])).user
