@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.inbox",
                 "accounts.context_processors.idle_timeout",
+                "changning_ai.elder.elder_mode",
             ],
             # {{ obj|label:"status" }} everywhere: a choice's label translated once (changning_ai/labels.py).
             "builtins": ["changning_ai.labels"],

@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from changning_ai.elder import set_elder
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # 长辈版 (large text) on or off: a cookie, like the language (changning_ai/elder.py).
+    path("elder/", set_elder, name="set_elder"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("applications/", include("applications.urls")),

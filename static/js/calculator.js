@@ -13,25 +13,79 @@
 
   document.documentElement.classList.add("js");
 
-  // Choosing another round or item reloads the page with that choice (without JS: the 选择 button).
+  // Choosing another round or item takes effect on the 选择 button only, never on a list's change
+  // (WCAG 3.2.2: moving through the list with the arrow keys must not reload the page). Without JS the
+  // button submits the GET form; with JS the chosen item's form is fetched and put in place, so focus
+  // stays on the button and a screen reader hears what appeared.
   var chooseForm = document.getElementById("choose-form");
-  if (chooseForm) {
-    chooseForm.addEventListener("change", function (event) {
-      var name = event.target && event.target.name;
-      if (name === "round" || name === "item") {
-        chooseForm.submit();
-      }
+  var area = document.getElementById("calculator-area");
+  var chooseStatus = document.getElementById("choose-status");
+
+  function adopt(fresh, id) {
+    // Put the fetched page's element `id` in place of ours (imported nodes: no script runs, none is there).
+    var mine = document.getElementById(id);
+    var theirs = fresh.getElementById(id);
+    if (!mine || !theirs) {
+      return false;
+    }
+    while (mine.firstChild) {
+      mine.removeChild(mine.firstChild);
+    }
+    Array.prototype.forEach.call(theirs.childNodes, function (node) {
+      mine.appendChild(document.importNode(node, true));
+    });
+    return true;
+  }
+
+  function choose(url) {
+    return fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status !== 200) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        if (!adopt(fresh, "calculator-area")) {
+          throw new Error("no calculator on the page");
+        }
+        // The item list follows the round; the round's and the item's messages follow the server.
+        ["id_item", "error-round", "error-item"].forEach(function (id) {
+          adopt(fresh, id);
+        });
+        document.title = fresh.title;
+        if (window.history && window.history.pushState) {
+          window.history.pushState(null, "", url);
+        }
+        bindCalculator();
+        if (chooseStatus) {
+          var heading = area.querySelector("h2");
+          chooseStatus.textContent = heading
+            ? chooseStatus.getAttribute("data-msg-loaded") + heading.textContent
+            : chooseStatus.getAttribute("data-msg-none");
+        }
+      });
+  }
+
+  if (chooseForm && area && window.fetch && window.DOMParser) {
+    chooseForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var url = chooseForm.getAttribute("action") + "?" + new URLSearchParams(new FormData(chooseForm));
+      choose(url).catch(function () {
+        chooseForm.submit(); // the page as without JS: a reload is better than nothing
+      });
+    });
+    // Back and forward: the address changed under us, so show what it names.
+    window.addEventListener("popstate", function () {
+      window.location.reload();
     });
   }
 
-  var form = document.getElementById("calculator-form");
-  var panel = document.getElementById("quote-result");
-  if (!form || !panel) {
-    return;
-  }
-  var quoteUrl = form.getAttribute("data-quote-url");
-  var applyLink = document.getElementById("apply-link");
-
+  var form = null;
+  var panel = null;
+  var quoteUrl = null;
+  var applyLink = null;
   var timer = null;
   var controller = null;
   var sequence = 0;
@@ -101,12 +155,26 @@
     timer = window.setTimeout(update, DEBOUNCE_MS);
   }
 
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
-  form.addEventListener("submit", function (event) {
-    // With JS the result is already live; compute at once instead of reloading the page.
-    event.preventDefault();
+  // The item's form (on load, and again after 选择 put another in place): live result while typing.
+  function bindCalculator() {
     window.clearTimeout(timer);
-    update();
-  });
+    sequence++; // answers still on their way belong to the form that was replaced
+    form = document.getElementById("calculator-form");
+    panel = document.getElementById("quote-result");
+    applyLink = document.getElementById("apply-link");
+    if (!form || !panel) {
+      return;
+    }
+    quoteUrl = form.getAttribute("data-quote-url");
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    form.addEventListener("submit", function (event) {
+      // With JS the result is already live; compute at once instead of reloading the page.
+      event.preventDefault();
+      window.clearTimeout(timer);
+      update();
+    });
+  }
+
+  bindCalculator();
 })();

@@ -379,6 +379,11 @@ def _(cast):
     )
 
 
+@form("set_elder")
+def _(cast):
+    return Form(None, reverse("set_elder"), {"elder": value("on", "off"), "next": value("/", "/policies/")})
+
+
 # applications
 
 

@@ -90,6 +90,7 @@ notices:detail                          200
 notices:object                          200
 notices:list_pdf                        200
 set_language                            >home
+set_elder                               >home
 
 # Accounts. Staff have no organisation: its pages are 404 to them (nothing of theirs to show).
 accounts:signup                         200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
@@ -362,6 +363,7 @@ notices:detail                          405
 notices:object                          400
 notices:list_pdf                        405
 set_language                            >home
+set_elder                               >home
 
 # Accounts. Staff have no organisation: its pages are 404 to them (nothing of theirs to show).
 accounts:signup                         200   >org  >org  >org  >org  >org  >org  >org  >org  >org  >org  >org
