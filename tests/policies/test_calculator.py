@@ -59,6 +59,19 @@ def test_calculator_offers_the_round_valid_today_and_its_items(client):
     assert 'id="calculator-form"' not in html  # no item yet, no fact fields
 
 
+def test_the_choice_takes_effect_on_a_visible_button_and_the_form_has_a_place_to_be_put(client):
+    """WCAG 3.2.2 (issue 16): a list's change submits nothing, so 选择 is always shown, with or without JS;
+    calculator.js replaces #calculator-area in place and announces it in #choose-status."""
+    html = page(client, round=ROUND, item="7.1")
+    assert re.search(
+        r'<button type="submit" id="choose-button" class="button button--secondary">选择</button>', html
+    )
+    assert "js-hide" not in html
+    assert 'id="choose-status"' in html and 'role="status"' in html
+    area = html.index('id="calculator-area"')
+    assert area < html.index('id="calculator-form"')
+
+
 def test_calculator_does_not_offer_drafts_or_expired_rounds(client):
     copy_round(source=PolicyRound.objects.get(code=ROUND), code="changning-ai-2027-draft")
     html = page(client)
