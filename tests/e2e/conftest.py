@@ -49,17 +49,28 @@ def page(browser):
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'"
 
 
-@pytest.fixture
-def strict_csp_page(page):
-    """The page served under the strict CSP; any violation is recorded in `page.violations`. A redirect is
-    handed to the browser as it came (max_redirects=0), which follows it: fetched by the route instead, the
-    address bar kept the first URL, and a form posting to its own page posted to the wrong one."""
+def enforce_strict_csp(target) -> None:
+    """Serve every response `target` (a page, or a whole browser context) loads under STRICT_CSP. A
+    redirect is handed to the browser as it came (max_redirects=0), which follows it: fetched by the route
+    instead, the address bar kept the first URL, and a form posting to its own page posted to the wrong
+    one. Only documents carry a policy that binds (a stylesheet's or a script's own header governs
+    nothing): the rest goes straight to the server, without a round trip through this process."""
 
     def add_csp(route):
+        if route.request.resource_type != "document":
+            route.continue_()
+            return
         response = route.fetch(max_redirects=0)
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
 
-    page.route("**/*", add_csp)
+    target.route("**/*", add_csp)
+
+
+@pytest.fixture
+def strict_csp_page(page):
+    """The page served under the strict CSP (enforce_strict_csp); any violation is recorded in
+    `page.violations`."""
+    enforce_strict_csp(page)
     page.violations = []
     page.on(
         "console",
