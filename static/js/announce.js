@@ -42,6 +42,9 @@
     return;
   }
   var target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  if (target && target !== messages && /\b(status|alert)\b/.test(target.getAttribute("role") || "")) {
+    return; // the fragment names its own announced result (the wizard's upload-result): that one speaks
+  }
   if (target && target !== messages && !messages.contains(target)) {
     target.parentNode.insertBefore(messages, target);
   }
