@@ -52,3 +52,13 @@ def error_target(field) -> str:
     if getattr(field.field.widget, "submit_buttons", False):
         return ""
     return field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+
+
+@register.simple_tag
+def summary_line(field, error) -> str:
+    """The summary's line for one message: the field's label before it, unless the message already names
+    the field (the engine's say "项目自筹投入资金总额:不能为负数"; Django's "这个字段是必填项。" do not).
+    Escaped by the template engine like any simple_tag result."""
+    label = str(field.label or "")
+    name = label.split("(")[0].split("(")[0].strip()
+    return str(error) if name and name in str(error) else f"{label}:{error}"

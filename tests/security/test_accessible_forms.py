@@ -133,3 +133,19 @@ def test_every_form_page_with_errors_is_accessible(cast, name):  # noqa: F811 (t
         summaries += bool(page.summaries)
     if name in MUST_SHOW_SUMMARY:
         assert summaries, f"{name}: no payload brought the page back with an error summary"
+
+
+def test_the_summary_names_the_field_once_and_escapes_the_message():
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Sample(forms.Form):
+        amount = forms.CharField(label="金额(元)")
+        note = forms.CharField(label="说明")
+
+    form = Sample({"amount": "x", "note": ""})
+    form.add_error("amount", "金额:不能为负数<b>")
+    html = render_to_string("accounts/_form_errors.html", {"form": form})
+    assert '<a href="#id_amount">金额:不能为负数&lt;b&gt;</a>' in html  # the message names the field already
+    assert '<a href="#id_note">说明:这个字段是必填项。</a>' in html
+    assert 'role="alert" tabindex="-1"' in html and "提交的信息有误" in html
