@@ -12,6 +12,8 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from changning_ai.forms import describe_field
+
 from .models import (
     Organization,
     User,
@@ -28,7 +30,7 @@ YES_NO = [("", _("请选择")), ("True", _("是")), ("False", _("否"))]
 
 
 class AccessibleFormMixin:
-    """Each input names its message (id error-<field>) and help text, and says when it is invalid."""
+    """Each input names its message (id <input id>_error) and help text, and says when it is invalid."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -36,9 +38,7 @@ class AccessibleFormMixin:
             self._describe(name)
 
     def _describe(self, name: str) -> None:
-        field = self.fields[name]
-        described = [f"error-{name}"] + ([f"{self[name].auto_id}_helptext"] if field.help_text else [])
-        field.widget.attrs["aria-describedby"] = " ".join(described)
+        describe_field(self, name)
 
     def set_field_text(self, name: str, *, label=None, help_text=None) -> None:
         """Change a label or help text after __init__ (the bound field built above has copied them)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from changning_ai.forms import describe_field
 from policies import rules
 from policies.forms import fact_field
 from policies.models import PolicyItem
@@ -25,11 +26,9 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,.ofd"
 
 
 def _describe(form: forms.Form) -> None:
-    # The message beside each field (id error-<name>) is read out with it, also when application.js
-    # fills it in — the calculator's pattern.
-    for name, field in form.fields.items():
-        described = [f"error-{name}"] + ([f"id_{name}_helptext"] if field.help_text else [])
-        field.widget.attrs["aria-describedby"] = " ".join(described)
+    # The message beside each field is read out with it, also when application.js fills it in.
+    for name in form.fields:
+        describe_field(form, name)
 
 
 class FactsForm(forms.Form):

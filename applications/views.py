@@ -279,6 +279,10 @@ def _wizard(
             application.events.filter(status=Application.Status.RETURNED).order_by("-at", "-id").first()
         )
     page_messages, results = _split_messages(request)
+    if facts_form.errors or matter_form.errors:
+        # A draft is saved as typed, wrong facts included; "草稿已保存" beside "请更正" would read as done
+        # (issue 16): the error summary speaks alone.
+        page_messages = [m for m in page_messages if m.level != messages.SUCCESS]
     materials = _materials_with_files(application)
     for entry in materials:
         entry["result"] = results.pop(entry["material"].code, None)

@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from changning_ai.forms import describe_field
+
 from .models import AuditRecord
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,9 +77,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Each input names its message and help (the ids templates/accounts/_field.html gives them).
-        for name, field in self.fields.items():
-            described = [f"error-{name}"] + ([f"{self[name].auto_id}_helptext"] if field.help_text else [])
-            field.widget.attrs["aria-describedby"] = " ".join(described)
+        for name in self.fields:
+            describe_field(self, name)
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.applicant_types import OrgFlag, OrgType
+from changning_ai.forms import describe_field
 
 from . import rules, services
 from .models import ItemFact, PolicyItem
@@ -144,11 +145,9 @@ class CalculatorForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
             self.applicant_names = [rules.ORG_TYPE, rules.ORG_FLAGS]
-        for name, field in self.fields.items():
-            # The message beside each field (id error-<name>) is read out with the field, also when
-            # calculator.js fills it in.
-            described = [f"error-{name}"] + ([f"id_{name}_helptext"] if field.help_text else [])
-            field.widget.attrs["aria-describedby"] = " ".join(described)
+        for name in self.fields:
+            # The message beside each field is read out with the field, also when calculator.js fills it in.
+            describe_field(self, name)
 
     @property
     def fact_fields(self) -> list[forms.BoundField]:

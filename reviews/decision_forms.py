@@ -115,7 +115,10 @@ class QuorumExceptionForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    call = forms.ModelChoiceField(label=_("申报批次"), queryset=Call.objects.none(), empty_label=None)
+    # Each call's row posts its own id (a hidden input): the error summary names a wrong one without a link.
+    call = forms.ModelChoiceField(
+        label=_("申报批次"), queryset=Call.objects.none(), empty_label=None, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import AccessibleFormMixin
 from accounts.models import User
 from applications.models import Application, Call, CallItem
+from changning_ai.forms import SubmitButtons, describe_field
 from policies import rules
 from policies.models import RubricCriterion
 
@@ -100,6 +101,7 @@ class IntakeCheckForm(AccessibleFormMixin, forms.Form):
     )
     action = forms.ChoiceField(
         choices=[(ACCEPT, _("受理")), (RETURN, _("退回补正")), (DECLINE, _("不予受理"))],
+        widget=SubmitButtons,
         error_messages={"required": _("请选择受理、退回补正或不予受理。")},
     )
 
@@ -266,7 +268,9 @@ class ScoreForm(AccessibleFormMixin, forms.Form):
     overall_comment = forms.CharField(
         label=_("综合意见"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    action = forms.ChoiceField(choices=[(DRAFT, _("保存草稿")), (SUBMIT, _("提交评分"))])
+    action = forms.ChoiceField(
+        choices=[(DRAFT, _("保存草稿")), (SUBMIT, _("提交评分"))], widget=SubmitButtons
+    )
 
     def __init__(self, *args, criteria: list[RubricCriterion], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -283,10 +287,10 @@ class ScoreForm(AccessibleFormMixin, forms.Form):
                 max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        for name, field in fields.items():
-            field.widget.attrs["aria-describedby"] = f"error-{name}"  # as AccessibleFormMixin does
         # The criteria first, in the rubric's order, then the rest.
         self.fields = {**fields, **self.fields}
+        for name in fields:
+            describe_field(self, name)
 
     def criterion_rows(self) -> list[dict]:
         return [

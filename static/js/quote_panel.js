@@ -24,18 +24,19 @@
     }
   }
 
-  // The message beside each field (id error-<name>) and the field's aria-invalid, under `root`.
+  // The message beside each field (accounts/_field.html: id <input id>_error, data-field the field's name)
+  // and the field's aria-invalid, under `root`.
   function showErrors(root, errors) {
-    var messages = root.querySelectorAll(".field__error");
+    var messages = root.querySelectorAll(".field__error[data-field]");
     Array.prototype.forEach.call(messages, function (element) {
-      var name = element.id.replace(/^error-/, "");
+      var name = element.getAttribute("data-field");
       var message = errors[name] || "";
       element.textContent = message;
       var field = element.closest(".field");
       if (field) {
         field.classList.toggle("field--error", Boolean(message));
       }
-      var input = document.getElementById("id_" + name);
+      var input = document.getElementById(element.id.replace(/_error$/, ""));
       if (input) {
         if (message) {
           input.setAttribute("aria-invalid", "true");

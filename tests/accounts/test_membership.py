@@ -95,7 +95,7 @@ def test_a_bad_uscc_is_refused_beside_the_field(client, bob, uscc, row_counts):
     before = row_counts()
     response = client.post(JOIN, {"uscc": uscc})
     assert response.context["form"].errors["uscc"]
-    assert 'id="error-uscc"' in response.content.decode()
+    assert 'id="id_uscc_error"' in response.content.decode()
     assert row_counts() == before
 
 

@@ -63,7 +63,7 @@ def test_a_bad_uscc_is_refused_beside_the_field_and_saves_nothing(client, bob, u
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["uscc"])
     assert "统一社会信用代码" in errors or "必填" in errors
-    assert 'id="error-uscc"' in response.content.decode()
+    assert 'id="id_uscc_error"' in response.content.decode()
     assert row_counts() == before
 
 

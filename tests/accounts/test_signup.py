@@ -27,7 +27,7 @@ def test_the_form_asks_for_a_mobile_or_email_and_the_password_twice(client, db):
     assert response.status_code == 200
     assert "手机号或邮箱" in html
     assert 'name="password"' in html and 'name="password2"' in html
-    assert 'id="error-identifier"' in html
+    assert 'id="id_identifier_error"' in html
 
 
 def test_signing_up_by_email_logs_in_and_leads_to_the_organisation_page(client, db):

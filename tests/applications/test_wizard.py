@@ -98,8 +98,8 @@ def test_bad_facts_are_kept_as_typed_and_shown_with_the_engines_message(client, 
     assert application.facts == {"self_raised_investment": "-5"}  # a draft keeps what was typed
     text = page.content.decode()
     assert (
-        '<p class="field__error" id="error-self_raised_investment">项目自筹投入资金总额:不能为负数</p>'
-        in text
+        '<p class="field__error" id="id_self_raised_investment_error" data-field="self_raised_investment">'
+        "项目自筹投入资金总额:不能为负数</p>" in text
     )
     assert '<span id="quote-amount">—</span>' in text
 

@@ -68,7 +68,7 @@ def test_commission_proposes_an_agreement_and_a_finance_approver_approves_it(bro
             expect(page.get_by_label("预算年度")).to_have_value("2025")
             page.get_by_label("支持金额(元)").fill("1500000.005")
             page.get_by_role("button", name="提出").click()
-            expect(page.locator("#error-amount")).to_have_text("金额最多保留两位小数(到分)。")
+            expect(page.locator("#id_amount_error")).to_have_text("金额最多保留两位小数(到分)。")
             assert not SupportAgreement.objects.exists()
 
             page.get_by_label("支持金额(元)").fill("1500000")

@@ -75,7 +75,7 @@ def test_the_wizard_saves_as_the_enterprise_types_and_shows_the_ceiling(
     assert application.project_name == "智能视觉平台"
 
     page.locator("#id_self_raised_investment").fill("-1")
-    expect(page.locator("#error-self_raised_investment")).to_have_text("项目自筹投入资金总额:不能为负数")
+    expect(page.locator("#id_self_raised_investment_error")).to_have_text("项目自筹投入资金总额:不能为负数")
     expect(page.locator("#quote-amount")).to_have_text("—")
 
     # Reloading shows what was typed: the draft lives in the database, not in the browser.

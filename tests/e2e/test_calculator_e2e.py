@@ -49,7 +49,7 @@ def test_calculator_updates_the_amount_while_typing(
 
     # A bad figure shows its message beside the field and no amount.
     page.locator("#id_self_raised_investment").fill("-1")
-    expect(page.locator("#error-self_raised_investment")).to_have_text("项目自筹投入资金总额:不能为负数")
+    expect(page.locator("#id_self_raised_investment_error")).to_have_text("项目自筹投入资金总额:不能为负数")
     expect(page.locator("#quote-amount")).to_have_text("—")
 
     # Choosing another item takes effect on 选择 (never on the list's change, WCAG 3.2.2), in place.

@@ -60,7 +60,7 @@ def test_sign_up_and_reset_the_password_by_sms(live_server, transactional_db, pa
     page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("确认新密码").fill(NEW_PASSWORD)
     page.get_by_role("button", name="设置新密码").click()
-    expect(page.locator("#error-code")).to_contain_text("验证码不正确,还可尝试 4 次。")
+    expect(page.locator("#id_code_error")).to_contain_text("验证码不正确,还可尝试 4 次。")
     page.get_by_label("验证码").fill(code)
     page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("确认新密码").fill(NEW_PASSWORD)

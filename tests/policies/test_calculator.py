@@ -44,7 +44,7 @@ def element_text(html: str, element_id: str) -> str:
 
 
 def error_beside(html: str, field: str) -> str:
-    return element_text(html, f"error-{field}")
+    return element_text(html, f"id_{field}_error")
 
 
 # ---------------------------------------------------------------- choosing a round and an item
@@ -86,7 +86,7 @@ def test_choosing_an_item_renders_a_field_per_fact_and_the_item_select_keeps_it(
     assert re.search(r'<input[^>]*name="self_raised_investment"[^>]*inputmode="decimal"', html) or re.search(
         r'<input[^>]*inputmode="decimal"[^>]*name="self_raised_investment"', html
     )
-    assert 'id="error-self_raised_investment"' in html
+    assert 'id="id_self_raised_investment_error"' in html
     assert "本年度/累计已获本项资助" in html and 'name="prior_awards"' in html
     assert "同一事项已获其他资助" in html and 'name="other_policy_awards"' in html
     # 7.1's rate is in the text (30%), so the annual call's fields are not asked for.

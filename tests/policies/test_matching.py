@@ -167,7 +167,8 @@ def test_the_questionnaire_refuses_an_unknown_type_in_words(client, policy_data,
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="matches-heading"' not in page
-    assert '<p class="field__error">' in page
+    assert '<p class="field__error" id="id_org_type_error">' in page
+    assert "提交的信息有误" in page  # the error summary (issue 16)
 
 
 def test_the_questionnaire_runs_a_constant_number_of_queries(
